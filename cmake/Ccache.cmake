@@ -1,0 +1,8 @@
+if(DBAAS_ENABLE_CCACHE)
+  find_program(DBAAS_CCACHE ccache)
+  if(DBAAS_CCACHE)
+    set(CMAKE_C_COMPILER_LAUNCHER ${DBAAS_CCACHE})
+    set(CMAKE_CXX_COMPILER_LAUNCHER ${DBAAS_CCACHE})
+    message(STATUS "dbaas: using ccache at ${DBAAS_CCACHE}")
+  endif()
+endif()

@@ -1,0 +1,9 @@
+function(dbaas_set_warnings target)
+  target_compile_options(${target} INTERFACE
+    -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast -Wcast-align
+    -Wunused -Woverloaded-virtual -Wnull-dereference -Wdouble-promotion -Wformat=2
+    -Wimplicit-fallthrough -Wmisleading-indentation)
+  if(DBAAS_WARNINGS_AS_ERRORS)
+    target_compile_options(${target} INTERFACE -Werror)
+  endif()
+endfunction()

@@ -1,0 +1,107 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <chrono>
+#include <string>
+#include <vector>
+
+/// Throwaway servers for integration tests. Each starts on a free loopback port in a fresh
+/// temporary directory, and its destructor stops the server and removes the directory, also
+/// when a test fails. When the process runs as root, database servers run as an unprivileged
+/// user (`dbaas-test`, created on demand). A missing server binary throws std::runtime_error
+/// naming the Debian package to install; tests never skip silently.
+namespace dbaas::testing {
+
+/// A free TCP port on 127.0.0.1 (bound then released; a small race is possible).
+std::uint16_t FreePort();
+
+/// A PostgreSQL 15 cluster (initdb + pg_ctl) with trust auth on 127.0.0.1.
+class PostgresServer {
+ public:
+  PostgresServer();
+  ~PostgresServer();
+  PostgresServer(const PostgresServer&) = delete;
+  PostgresServer& operator=(const PostgresServer&) = delete;
+
+  std::uint16_t Port() const noexcept;
+  /// URI for the superuser `postgres` on database `db` (default "postgres").
+  std::string Uri(const std::string& db = "postgres") const;
+  /// Creates a database (and a login role of the same name owning it); returns its URI as that role.
+  std::string CreateDatabase(const std::string& name);
+  /// Stops and starts the server on the same port and data (for reconnect tests).
+  void Restart();
+  void Stop();
+  void Start();
+  const std::filesystem::path& DataDir() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A MariaDB 10.11 server (mariadb-install-db + mariadbd) on 127.0.0.1 with root password-less.
+class MariaDbServer {
+ public:
+  MariaDbServer();
+  ~MariaDbServer();
+  MariaDbServer(const MariaDbServer&) = delete;
+  MariaDbServer& operator=(const MariaDbServer&) = delete;
+
+  std::uint16_t Port() const noexcept;
+  std::string SocketPath() const;
+  /// Runs SQL through the `mariadb` client as root; returns its tab-separated output.
+  std::string Query(const std::string& sql) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A nats-server with JetStream (file storage in its temporary directory).
+class NatsServer {
+ public:
+  NatsServer();
+  ~NatsServer();
+  NatsServer(const NatsServer&) = delete;
+  NatsServer& operator=(const NatsServer&) = delete;
+
+  std::uint16_t Port() const noexcept;
+  /// "nats://127.0.0.1:<port>".
+  std::string Url() const;
+  /// Stops the server (JetStream data kept) / starts it again on the same port and data.
+  void Stop();
+  void Start();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// A child process started with argv, its output sent to `log_file`; killed (SIGTERM, then
+/// SIGKILL after 5 s) on destruction. For tests that run our own service binaries.
+class Process {
+ public:
+  Process(std::vector<std::string> argv, std::vector<std::string> env_overrides,
+          const std::filesystem::path& log_file);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  int Pid() const noexcept;
+  bool Running();
+  /// Sends SIGTERM and waits up to `timeout` for exit; returns the exit status (or -1).
+  int Terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  void Kill();
+
+ private:
+  int pid_ = -1;
+  int status_ = -1;
+  bool reaped_ = false;
+};
+
+/// Polls `url` with plain HTTP GET until it answers `expected_status` or `timeout` passes.
+bool WaitForHttp(const std::string& host, std::uint16_t port, const std::string& path,
+                 int expected_status, std::chrono::milliseconds timeout);
+
+}  // namespace dbaas::testing
