@@ -1,0 +1,237 @@
+#include "dbaas/http/router.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "dbaas/common/error.hpp"
+
+namespace dbaas::http {
+namespace {
+
+enum class SegmentKind { kParam = 0, kSuffixedParam = 1, kLiteral = 2 };
+
+struct Segment {
+  SegmentKind kind;
+  std::string text;    // literal text, or the parameter name
+  std::string suffix;  // kSuffixedParam: literal after "}"
+};
+
+bool IsParamName(std::string_view name) {
+  if (name.empty()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+                    (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 1;  // skip the leading "/"
+  while (true) {
+    const auto slash = path.find('/', start);
+    parts.push_back(path.substr(start, slash == std::string_view::npos ? slash : slash - start));
+    if (slash == std::string_view::npos) break;
+    start = slash + 1;
+  }
+  return parts;
+}
+
+std::vector<Segment> ParsePattern(const std::string& pattern) {
+  if (pattern.empty() || pattern.front() != '/') {
+    throw std::invalid_argument("route pattern must start with '/': " + pattern);
+  }
+  std::vector<Segment> segments;
+  if (pattern == "/") return segments;
+  for (auto part : Split(pattern)) {
+    if (part.empty()) {
+      throw std::invalid_argument("route pattern has an empty segment: " + pattern);
+    }
+    if (!part.empty() && part.front() == '{') {
+      const auto close = part.find('}');
+      if (close == std::string_view::npos) {
+        throw std::invalid_argument("route pattern has an unclosed '{': " + pattern);
+      }
+      const auto name = part.substr(1, close - 1);
+      const auto suffix = part.substr(close + 1);
+      if (!IsParamName(name) || suffix.find_first_of("{}") != std::string_view::npos) {
+        throw std::invalid_argument("route pattern has a bad parameter: " + pattern);
+      }
+      segments.push_back({suffix.empty() ? SegmentKind::kParam : SegmentKind::kSuffixedParam,
+                          std::string(name), std::string(suffix)});
+    } else {
+      if (part.find_first_of("{}") != std::string_view::npos) {
+        throw std::invalid_argument("route pattern has a misplaced brace: " + pattern);
+      }
+      segments.push_back({SegmentKind::kLiteral, std::string(part), {}});
+    }
+  }
+  return segments;
+}
+
+struct Route {
+  Method method;
+  std::string pattern;
+  std::vector<Segment> segments;
+  Handler handler;
+  RouteOptions options;
+};
+
+// Matches raw path parts against a pattern; on success fills `params` and `score` (one
+// SegmentKind per segment, compared lexicographically: more specific wins).
+bool MatchRoute(const Route& route, const std::vector<std::string_view>& parts,
+                std::vector<std::pair<std::string, std::string>>* params,
+                std::vector<int>* score) {
+  if (route.segments.size() != parts.size()) return false;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const auto& seg = route.segments[i];
+    const auto part = parts[i];
+    switch (seg.kind) {
+      case SegmentKind::kLiteral:
+        if (part != seg.text) return false;
+        break;
+      case SegmentKind::kSuffixedParam:
+        if (part.size() <= seg.suffix.size() || !part.ends_with(seg.suffix)) return false;
+        break;
+      case SegmentKind::kParam:
+        if (part.empty()) return false;
+        break;
+    }
+  }
+  if (score != nullptr) {
+    score->clear();
+    for (const auto& seg : route.segments) score->push_back(static_cast<int>(seg.kind));
+  }
+  if (params != nullptr) {
+    params->clear();
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const auto& seg = route.segments[i];
+      if (seg.kind == SegmentKind::kLiteral) continue;
+      auto raw = parts[i];
+      if (seg.kind == SegmentKind::kSuffixedParam) raw.remove_suffix(seg.suffix.size());
+      auto decoded = PercentDecode(raw);
+      if (!decoded) return false;
+      params->emplace_back(seg.text, std::move(*decoded));
+    }
+  }
+  return true;
+}
+
+constexpr Method kAllMethods[] = {Method::kGet,   Method::kHead,   Method::kPost,   Method::kPut,
+                                  Method::kPatch, Method::kDelete, Method::kOptions};
+
+}  // namespace
+
+std::string RouteMatch::AllowHeader() const {
+  std::string out;
+  for (auto m : allowed) {
+    if (!out.empty()) out += ", ";
+    out += MethodName(m);
+  }
+  return out;
+}
+
+struct Router::Impl {
+  std::vector<Route> routes;
+};
+
+Router::Router() : impl_(std::make_unique<Impl>()) {}
+Router::~Router() = default;
+Router::Router(Router&&) noexcept = default;
+Router& Router::operator=(Router&&) noexcept = default;
+
+void Router::Add(Method method, std::string pattern, Handler handler, RouteOptions options) {
+  if (!handler) throw std::invalid_argument("route handler is empty: " + pattern);
+  auto segments = ParsePattern(pattern);
+  for (const auto& r : impl_->routes) {
+    if (r.method != method || r.segments.size() != segments.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; i < segments.size() && same; ++i) {
+      same = r.segments[i].kind == segments[i].kind &&
+             (segments[i].kind != SegmentKind::kLiteral || r.segments[i].text == segments[i].text) &&
+             r.segments[i].suffix == segments[i].suffix;
+    }
+    if (same) {
+      throw std::invalid_argument("duplicate route " + std::string(MethodName(method)) + " " +
+                                  pattern + " (conflicts with " + r.pattern + ")");
+    }
+  }
+  impl_->routes.push_back(
+      {method, std::move(pattern), std::move(segments), std::move(handler), options});
+}
+
+RouteMatch Router::Match(Method method, std::string_view raw_path) const {
+  RouteMatch result;
+  if (raw_path.empty() || raw_path.front() != '/') return result;
+  std::vector<std::string_view> parts;
+  if (raw_path != "/") parts = Split(raw_path);
+
+  const Route* best = nullptr;
+  std::vector<int> best_score;
+  std::vector<int> score;
+  bool path_known = false;
+  bool has_get = false;
+  std::vector<bool> allowed(std::size(kAllMethods), false);
+  for (const auto& route : impl_->routes) {
+    if (!MatchRoute(route, parts, nullptr, &score)) continue;
+    path_known = true;
+    allowed[static_cast<std::size_t>(route.method)] = true;
+    has_get = has_get || route.method == Method::kGet;
+    const bool method_fits =
+        route.method == method || (method == Method::kHead && route.method == Method::kGet);
+    if (!method_fits) continue;
+    // An exact HEAD route beats the GET fallback for the same pattern specificity.
+    const bool better = best == nullptr || score > best_score ||
+                        (score == best_score && route.method == method && best->method != method);
+    if (better) {
+      best = &route;
+      best_score = score;
+    }
+  }
+  if (best != nullptr) {
+    result.outcome = RouteMatch::Outcome::kMatched;
+    result.handler = &best->handler;
+    result.options = best->options;
+    result.pattern = best->pattern;
+    if (!MatchRoute(*best, parts, &result.params, nullptr)) {
+      result = RouteMatch{};  // a parameter with malformed percent-encoding
+    }
+    return result;
+  }
+  if (path_known) {
+    result.outcome = RouteMatch::Outcome::kMethodNotAllowed;
+    if (has_get) allowed[static_cast<std::size_t>(Method::kHead)] = true;
+    for (std::size_t i = 0; i < allowed.size(); ++i) {
+      if (allowed[i]) result.allowed.push_back(kAllMethods[i]);
+    }
+  }
+  return result;
+}
+
+Response Router::Dispatch(Request& request) const {
+  auto match = Match(request.GetMethod(), request.RawPath());
+  if (match.outcome != RouteMatch::Outcome::kMatched) throw MatchError(request, match);
+  request.SetRoute(match.pattern, std::move(match.params));
+  return (*match.handler)(request);
+}
+
+Error Router::MatchError(const Request& request, const RouteMatch& match) const {
+  if (match.outcome == RouteMatch::Outcome::kMethodNotAllowed) {
+    return Error(ErrorCode::kMethodNotAllowed,
+                 "method " + std::string(request.MethodName()) + " is not allowed on " +
+                     request.Path(),
+                 {}, {"use one of: " + match.AllowHeader()});
+  }
+  std::vector<std::string> suggestions;
+  const auto& raw = request.RawPath();
+  const std::string other = raw.size() > 1 && raw.back() == '/' ? raw.substr(0, raw.size() - 1)
+                                                                 : raw + "/";
+  if (Match(request.GetMethod(), other).outcome != RouteMatch::Outcome::kNotFound) {
+    suggestions.push_back("did you mean " + other + " ?");
+  }
+  return Error(ErrorCode::kNotFound, "no route for " + request.Path(), {}, std::move(suggestions));
+}
+
+}  // namespace dbaas::http
