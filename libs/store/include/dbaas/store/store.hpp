@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dbaas/common/error.hpp"
 #include "dbaas/store/migration.hpp"
 
 /// PostgreSQL access for services. No libpqxx type appears in this header: repositories speak
@@ -25,14 +26,21 @@ using Params = std::vector<Param>;
 class Row {
  public:
   Row(std::vector<std::string> names, std::vector<Param> values);
+  /// Rows of one result share their column names.
+  Row(std::shared_ptr<const std::vector<std::string>> names, std::vector<Param> values);
   std::size_t Size() const noexcept { return values_.size(); }
   bool IsNull(std::size_t column) const;
   /// The value of a column by index or name; throws Error{INTERNAL} when NULL or unknown.
   const std::string& Get(std::size_t column) const;
   const std::string& Get(std::string_view name) const;
+  /// The value or nullopt for NULL; throws Error{INTERNAL} for an unknown column.
   const Param& Optional(std::string_view name) const;
+  /// A 64-bit integer column; throws Error{INTERNAL} when NULL or not an integer.
   std::int64_t GetInt(std::string_view name) const;
+  /// A boolean column ("t"/"f"); throws Error{INTERNAL} when NULL or not a boolean.
   bool GetBool(std::string_view name) const;
+  /// Column names, in result order.
+  const std::vector<std::string>& Names() const noexcept { return *names_; }
 
  private:
   std::size_t Index(std::string_view name) const;
@@ -62,10 +70,15 @@ class Result {
 class Tx {
  public:
   virtual ~Tx() = default;
-  /// Runs one statement with $n parameters. Database errors become dbaas::Error:
+  /// Runs one statement with $n parameters (extended protocol: exactly one statement, values
+  /// never spliced into SQL; a parameter holding a NUL byte is INVALID_ARGUMENT).
+  /// Database errors become dbaas::Error:
   /// unique violation -> ALREADY_EXISTS, foreign key / check violation -> FAILED_PRECONDITION,
   /// serialization failure / deadlock -> ABORTED (InTransaction retries these),
+  /// not-null violation -> FAILED_PRECONDITION, statement timeout -> DEADLINE_EXCEEDED,
   /// connection loss -> UNAVAILABLE, anything else -> INTERNAL (logged, text not exposed).
+  /// After a failed statement the transaction is aborted: InTransaction rethrows that error
+  /// instead of committing even when the callback swallowed it.
   virtual Result Exec(std::string_view sql, const Params& params = {}) = 0;
 };
 
@@ -113,8 +126,14 @@ class Pool {
 /// Applies `migrations` (ascending versions) of `component` that are not yet recorded in
 /// table `schema_migrations(component, version, name, checksum, applied_at)`, each in its own
 /// transaction, under a PostgreSQL advisory lock so concurrent starts apply each exactly once.
-/// Throws Error{FAILED_PRECONDITION} when an applied migration's checksum changed.
-/// Returns the number applied.
+/// Throws Error{FAILED_PRECONDITION} when an applied migration's checksum changed (nothing is
+/// applied then). A migration's SQL may hold several statements and runs without the pool's
+/// statement_timeout; statements that cannot run inside a transaction (CREATE INDEX
+/// CONCURRENTLY) are not supported. Returns the number applied by this call.
 int Migrate(Pool& pool, std::string_view component, std::span<const Migration> migrations);
+
+/// `dsn` with any password replaced by "***" (URI user-info, `password=` keyword or query
+/// parameter), for logs and error messages.
+std::string RedactDsn(std::string_view dsn);
 
 }  // namespace dbaas::store

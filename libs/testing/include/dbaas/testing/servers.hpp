@@ -12,6 +12,9 @@
 /// when a test fails. When the process runs as root, database servers run as an unprivileged
 /// user (`dbaas-test`, created on demand). A missing server binary throws std::runtime_error
 /// naming the Debian package to install; tests never skip silently.
+/// Server processes get a parent-death signal, so they also go away when the test binary
+/// crashes; it is bound to the creating thread, so create a fixture on a thread that outlives it.
+/// Fixtures are not thread-safe; their servers are.
 namespace dbaas::testing {
 
 /// A free TCP port on 127.0.0.1 (bound then released; a small race is possible).
@@ -30,10 +33,15 @@ class PostgresServer {
   std::string Uri(const std::string& db = "postgres") const;
   /// Creates a database (and a login role of the same name owning it); returns its URI as that role.
   std::string CreateDatabase(const std::string& name);
+  /// Runs SQL through `psql` as `postgres` on `db`; returns the rows tab-separated, one per
+  /// line, without headers. Throws std::runtime_error with psql's message on failure.
+  std::string Query(const std::string& sql, const std::string& db = "postgres") const;
   /// Stops and starts the server on the same port and data (for reconnect tests).
   void Restart();
   void Stop();
   void Start();
+  /// False after Stop() or when the server died.
+  bool Running();
   const std::filesystem::path& DataDir() const noexcept;
 
  private:
@@ -51,8 +59,13 @@ class MariaDbServer {
 
   std::uint16_t Port() const noexcept;
   std::string SocketPath() const;
-  /// Runs SQL through the `mariadb` client as root; returns its tab-separated output.
+  /// Runs SQL through the `mariadb` client as root; returns its tab-separated output
+  /// (no column names). Throws std::runtime_error with the client's message on failure.
   std::string Query(const std::string& sql) const;
+  /// Stops / starts the server on the same port and data.
+  void Restart();
+  void Stop();
+  void Start();
 
  private:
   struct Impl;
@@ -73,6 +86,8 @@ class NatsServer {
   /// Stops the server (JetStream data kept) / starts it again on the same port and data.
   void Stop();
   void Start();
+  /// The temporary directory holding the JetStream store; removed on destruction.
+  const std::filesystem::path& Dir() const noexcept;
 
  private:
   struct Impl;
@@ -81,6 +96,9 @@ class NatsServer {
 
 /// A child process started with argv, its output sent to `log_file`; killed (SIGTERM, then
 /// SIGKILL after 5 s) on destruction. For tests that run our own service binaries.
+/// argv[0] is looked up in PATH unless it contains '/'. `env_overrides` holds "KEY=VALUE"
+/// (set or replace) or "KEY" (remove) applied to this process's environment. The child gets
+/// SIGTERM when the test binary dies.
 class Process {
  public:
   Process(std::vector<std::string> argv, std::vector<std::string> env_overrides,
@@ -90,7 +108,8 @@ class Process {
   Process& operator=(const Process&) = delete;
   int Pid() const noexcept;
   bool Running();
-  /// Sends SIGTERM and waits up to `timeout` for exit; returns the exit status (or -1).
+  /// Sends SIGTERM and waits up to `timeout` for exit; returns the exit code (128 + signal
+  /// when killed by one), or -1 when it is still running after `timeout`.
   int Terminate(std::chrono::milliseconds timeout = std::chrono::seconds(10));
   void Kill();
 
