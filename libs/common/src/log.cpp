@@ -16,16 +16,18 @@ std::atomic<Level> g_level{Level::kInfo};
 std::mutex g_init_mutex;
 std::string g_service_json = "\"dbaas\"";  // written once at Init, before threads start
 
-std::shared_ptr<spdlog::logger> Logger() {
-  static std::shared_ptr<spdlog::logger> logger = [] {
+spdlog::logger& Logger() {
+  // Deliberately never destroyed: objects with static storage may still log while the
+  // program exits, after function-local statics constructed later have been destroyed.
+  static auto* logger = [] {
     auto l = std::make_shared<spdlog::logger>("dbaas",
                                               std::make_shared<spdlog::sinks::stderr_sink_mt>());
     l->set_pattern("%v");
     l->set_level(spdlog::level::trace);
     l->flush_on(spdlog::level::trace);
-    return l;
+    return new std::shared_ptr<spdlog::logger>(std::move(l));
   }();
-  return logger;
+  return **logger;
 }
 
 std::string_view LevelName(Level level) {
@@ -114,7 +116,7 @@ void Write(Level level, std::string_view message, std::initializer_list<Field> f
     line += f.Json();
   }
   line += '}';
-  Logger()->info(line);
+  Logger().info(line);
 }
 
 }  // namespace dbaas::log

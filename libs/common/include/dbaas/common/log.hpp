@@ -7,7 +7,7 @@
 
 /// Structured JSON-lines logging to stderr (spdlog underneath, so writes are thread-safe).
 /// Each line: {"ts":"...","level":"info","service":"...","msg":"...", <fields>}.
-/// Never pass secrets as fields.
+/// Never pass secrets as fields, nor fields named ts, level, service or msg (they are always set).
 namespace dbaas::log {
 
 enum class Level { kDebug, kInfo, kWarn, kError, kOff };

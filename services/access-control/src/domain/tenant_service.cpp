@@ -1,0 +1,94 @@
+#include "domain/tenant_service.hpp"
+
+#include "dbaas/common/crypto.hpp"
+#include "dbaas/common/error.hpp"
+#include "dbaas/events/event.hpp"
+#include "domain/tenant_events.hpp"
+
+namespace dbaas::access_control {
+
+std::string HashTenantSpec(const TenantSpec& spec) {
+  // Length-prefixed fields, so ("ab","c") and ("a","bc") hash differently.
+  std::string canonical;
+  for (const std::string& field :
+       {spec.name, spec.display_name, std::to_string(spec.limits.max_instances),
+        std::to_string(spec.limits.max_storage_gb), std::to_string(spec.limits.max_backups),
+        std::to_string(spec.limits.max_connections)}) {
+    canonical += std::to_string(field.size());
+    canonical += ':';
+    canonical += field;
+  }
+  return crypto::Sha256Hex(canonical);
+}
+
+void TenantService::ThrowNotFound(const std::string& id) {
+  throw Error(ErrorCode::kNotFound, "tenant " + id + " not found");
+}
+
+CreateResult TenantService::Create(const TenantSpec& spec, const RequestContext& ctx,
+                                   const std::optional<std::string>& idempotency_key) {
+  std::optional<IdempotencyRecord> record;
+  if (idempotency_key) {
+    record = IdempotencyRecord{*idempotency_key, HashTenantSpec(spec)};
+    if (auto earlier = repository_.FindIdempotent(*idempotency_key)) {
+      if (earlier->second != record->request_hash) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    "Idempotency-Key was already used with a different request",
+                    {{"Idempotency-Key", "reused with different content"}},
+                    {"use a new Idempotency-Key for a different request"});
+      }
+      if (auto tenant = repository_.Find(earlier->first)) return {*tenant, true};
+      throw Error(ErrorCode::kFailedPrecondition,
+                  "the tenant created with this Idempotency-Key has since been deleted");
+    }
+  }
+  Tenant tenant;
+  tenant.name = spec.name;
+  tenant.display_name = spec.display_name.empty() ? spec.name : spec.display_name;
+  tenant.limits = spec.limits;
+  tenant.created_at = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.Now());
+  tenant.updated_at = tenant.created_at;
+  repository_.Create(tenant, TenantCreatedEvent(tenant, ctx.request_id), record);
+  return {tenant, false};
+}
+
+Tenant TenantService::Get(const std::string& id) {
+  if (!TenantId::Parse(id)) ThrowNotFound(id);
+  auto tenant = repository_.Find(id);
+  if (!tenant) ThrowNotFound(id);
+  return *tenant;
+}
+
+TenantPage TenantService::List(const TenantListQuery& query) { return repository_.List(query); }
+
+Tenant TenantService::Update(const std::string& id, const TenantPatch& patch,
+                             const std::optional<std::string>& if_match,
+                             const RequestContext& ctx) {
+  if (patch.Empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "the update changes nothing",
+                {{"body", "set at least one of display_name, active, limits"}});
+  }
+  if (!TenantId::Parse(id)) ThrowNotFound(id);
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.Now());
+  auto updated = repository_.Update(id, [&](const Tenant& current) {
+    if (if_match && *if_match != "*" && *if_match != TenantEtag(current)) {
+      throw Error(ErrorCode::kAborted,
+                  "tenant " + id + " was modified since it was read (ETag " + TenantEtag(current) +
+                      ", If-Match " + *if_match + ")",
+                  {}, {"GET the tenant again and retry with its current ETag"});
+    }
+    Tenant next = ApplyPatch(current, patch, now);
+    return std::make_pair(next, TenantUpdatedEvent(current, next, ctx.request_id));
+  });
+  if (!updated) ThrowNotFound(id);
+  return *updated;
+}
+
+void TenantService::Delete(const std::string& id, const RequestContext& ctx) {
+  if (!TenantId::Parse(id)) ThrowNotFound(id);
+  const bool deleted = repository_.Delete(
+      id, [&](const Tenant& gone) { return TenantDeletedEvent(gone, ctx.request_id); });
+  if (!deleted) ThrowNotFound(id);
+}
+
+}  // namespace dbaas::access_control

@@ -1,0 +1,204 @@
+#include "handlers/tenant_handlers.hpp"
+
+#include <array>
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "dbaas/common/crypto.hpp"
+#include "dbaas/common/json.hpp"
+#include "dbaas/http/router.hpp"
+
+namespace dbaas::access_control {
+namespace {
+
+constexpr std::size_t kMaxPageSize = 100;
+constexpr std::size_t kMaxDisplayName = 200;
+constexpr std::string_view kPageTokenPrefix = "t1:";
+
+struct LimitField {
+  std::string_view name;
+  std::int64_t max;
+};
+constexpr LimitField kLimitFields[] = {
+    {"max_instances", LimitBounds::kMaxInstances},
+    {"max_storage_gb", LimitBounds::kMaxStorageGb},
+    {"max_backups", LimitBounds::kMaxBackups},
+    {"max_connections", LimitBounds::kMaxConnections},
+};
+
+// Reads the optional "limits" object into the four optional values, in kLimitFields order.
+std::array<std::optional<std::int64_t>, 4> ReadLimits(json::Reader& outer) {
+  std::array<std::optional<std::int64_t>, 4> values;
+  const auto* limits = outer.Member("limits", false);
+  if (limits == nullptr) return values;
+  json::Reader reader(*limits, "limits");
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    values[i] = reader.Int(kLimitFields[i].name, false, 0, kLimitFields[i].max);
+  }
+  reader.RejectUnknown({"max_instances", "max_storage_gb", "max_backups", "max_connections"});
+  for (const auto& v : reader.Violations()) outer.Fail(v.field, v.issue);
+  return values;
+}
+
+std::string EncodePageToken(const std::string& last_id) {
+  return crypto::Base64UrlEncode(std::string(kPageTokenPrefix) + last_id);
+}
+
+std::string DecodePageToken(const std::string& token) {
+  std::string decoded;
+  try {
+    decoded = crypto::Base64UrlDecode(token);
+  } catch (const Error&) {
+  }
+  if (decoded.rfind(kPageTokenPrefix, 0) != 0 ||
+      !TenantId::Parse(std::string_view(decoded).substr(kPageTokenPrefix.size()))) {
+    throw Error(ErrorCode::kInvalidArgument, "page_token is not valid",
+                {{"page_token", "was not returned by this API"}},
+                {"pass the next_page_token of the previous page unchanged"});
+  }
+  return decoded.substr(kPageTokenPrefix.size());
+}
+
+RequestContext Context(const http::Request& req) { return {req.RequestId()}; }
+
+http::Response TenantResponse(int status, const Tenant& tenant) {
+  auto resp = http::Response::Json(status, TenantToJson(tenant));
+  resp.SetHeader("ETag", TenantEtag(tenant));
+  return resp;
+}
+
+}  // namespace
+
+nlohmann::json TenantToJson(const Tenant& t) {
+  return {{"id", t.id.str()},
+          {"name", t.name},
+          {"display_name", t.display_name},
+          {"active", t.active},
+          {"limits",
+           {{"max_instances", t.limits.max_instances},
+            {"max_storage_gb", t.limits.max_storage_gb},
+            {"max_backups", t.limits.max_backups},
+            {"max_connections", t.limits.max_connections}}},
+          {"etag", TenantEtag(t)},
+          {"created_at", FormatRfc3339(t.created_at)},
+          {"updated_at", FormatRfc3339(t.updated_at)}};
+}
+
+TenantSpec ParseTenantSpec(const nlohmann::json& body) {
+  json::Reader reader(body);
+  TenantSpec spec;
+  if (auto name = reader.String("name", true, 1, 63)) {
+    if (auto problem = CheckTenantName(*name)) {
+      reader.Fail("name", *problem);
+    } else {
+      spec.name = *name;
+    }
+  }
+  spec.display_name = reader.String("display_name", false, 1, kMaxDisplayName).value_or("");
+  const auto limits = ReadLimits(reader);
+  TenantLimits defaults;
+  spec.limits.max_instances = limits[0].value_or(defaults.max_instances);
+  spec.limits.max_storage_gb = limits[1].value_or(defaults.max_storage_gb);
+  spec.limits.max_backups = limits[2].value_or(defaults.max_backups);
+  spec.limits.max_connections = limits[3].value_or(defaults.max_connections);
+  reader.RejectUnknown({"name", "display_name", "limits"});
+  reader.Finish("tenant");
+  return spec;
+}
+
+TenantPatch ParseTenantPatch(const nlohmann::json& body) {
+  json::Reader reader(body);
+  TenantPatch patch;
+  patch.display_name = reader.String("display_name", false, 1, kMaxDisplayName);
+  patch.active = reader.Bool("active", false);
+  const auto limits = ReadLimits(reader);
+  patch.max_instances = limits[0];
+  patch.max_storage_gb = limits[1];
+  patch.max_backups = limits[2];
+  patch.max_connections = limits[3];
+  if (reader.Member("name", false) != nullptr) reader.Fail("name", "cannot be changed");
+  reader.RejectUnknown({"name", "display_name", "active", "limits"});
+  reader.Finish("tenant update");
+  return patch;
+}
+
+TenantListQuery ParseTenantListQuery(const http::Request& req) {
+  TenantListQuery query;
+  std::vector<FieldViolation> problems;
+  if (auto size = req.Query("page_size")) {
+    std::size_t n = 0;
+    auto [ptr, ec] = std::from_chars(size->data(), size->data() + size->size(), n);
+    if (ec != std::errc() || ptr != size->data() + size->size() || n < 1 || n > kMaxPageSize) {
+      problems.push_back({"page_size", "must be an integer from 1 to 100"});
+    } else {
+      query.page_size = n;
+    }
+  }
+  if (auto token = req.Query("page_token"); token && !token->empty()) {
+    try {
+      query.after_id = DecodePageToken(*token);
+    } catch (const Error& e) {
+      problems.insert(problems.end(), e.Details().begin(), e.Details().end());
+    }
+  }
+  if (auto active = req.Query("active")) {
+    if (*active == "true") query.active = true;
+    else if (*active == "false") query.active = false;
+    else problems.push_back({"active", "must be true or false"});
+  }
+  if (!problems.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "invalid list parameters", std::move(problems));
+  }
+  return query;
+}
+
+void TenantHandlers::Register(http::Router& router) {
+  using http::Method;
+  router.Add(Method::kPost, "/v1/tenants", [this](const http::Request& r) { return Create(r); });
+  router.Add(Method::kGet, "/v1/tenants", [this](const http::Request& r) { return List(r); });
+  router.Add(Method::kGet, "/v1/tenants/{id}", [this](const http::Request& r) { return Get(r); });
+  router.Add(Method::kPatch, "/v1/tenants/{id}",
+             [this](const http::Request& r) { return Update(r); });
+  router.Add(Method::kDelete, "/v1/tenants/{id}",
+             [this](const http::Request& r) { return Delete(r); });
+}
+
+http::Response TenantHandlers::Create(const http::Request& req) const {
+  auto spec = ParseTenantSpec(req.Json());
+  auto key = req.Header("Idempotency-Key");
+  if (key && (key->empty() || key->size() > 255)) {
+    throw Error(ErrorCode::kInvalidArgument, "Idempotency-Key must be 1 to 255 characters",
+                {{"Idempotency-Key", "must be 1 to 255 characters"}});
+  }
+  auto result = service_.Create(spec, Context(req), key);
+  auto resp = TenantResponse(result.replayed ? 200 : 201, result.tenant);
+  resp.SetHeader("Location", "/v1/tenants/" + result.tenant.id.str());
+  if (result.replayed) resp.SetHeader("Idempotent-Replayed", "true");
+  return resp;
+}
+
+http::Response TenantHandlers::List(const http::Request& req) const {
+  auto page = service_.List(ParseTenantListQuery(req));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& t : page.tenants) items.push_back(TenantToJson(t));
+  nlohmann::json body{{"tenants", std::move(items)}};
+  body["next_page_token"] = page.last_id ? EncodePageToken(*page.last_id) : "";
+  return http::Response::Ok(body);
+}
+
+http::Response TenantHandlers::Get(const http::Request& req) const {
+  return TenantResponse(200, service_.Get(req.PathParam("id")));
+}
+
+http::Response TenantHandlers::Update(const http::Request& req) const {
+  auto patch = ParseTenantPatch(req.Json());
+  return TenantResponse(
+      200, service_.Update(req.PathParam("id"), patch, req.Header("If-Match"), Context(req)));
+}
+
+http::Response TenantHandlers::Delete(const http::Request& req) const {
+  service_.Delete(req.PathParam("id"), Context(req));
+  return http::Response::NoContent();
+}
+
+}  // namespace dbaas::access_control
