@@ -1,0 +1,222 @@
+#!/usr/bin/env bash
+# e2e.local_platform: deploy/local/up --detach on a fresh state directory brings up PostgreSQL,
+# NATS and every built service (each /readyz green, /metrics answering); a second up on the
+# running platform is refused; down leaves no process behind; a later up reuses the state
+# (no re-initialisation, same credentials, data kept) and down stops it again.
+#
+# usage: local_platform_test.sh <build dir>   (ctest passes its build tree)
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build_dir="$(realpath -m -- "${1:?usage: local_platform_test.sh <build dir>}")"
+up="$repo/deploy/local/up"
+down="$repo/deploy/local/down"
+pg_bin=/usr/lib/postgresql/15/bin
+
+step() { printf '\n=== %s\n' "$*"; }
+
+state="$(mktemp -d "${TMPDIR:-/tmp}/dbaas-e2e.XXXXXX")"
+# PostgreSQL runs as an unprivileged user when we are root; it must be able to enter the dir.
+chmod 0755 "$state"
+out="$(mktemp)"
+
+# Pids of live (non-zombie) processes that belong to the state dir: started there (cwd), naming
+# it on their command line, or carrying it in DBAAS_STATE_DIR.
+state_processes() {
+  local p pid st cwd
+  for p in /proc/[0-9]*; do
+    pid="${p#/proc/}"
+    [ "$pid" != "$$" ] || continue
+    st="$(sed -E 's/^.*\) (.).*$/\1/' "$p/stat" 2>/dev/null)" || continue
+    [ "$st" != Z ] || continue
+    cwd="$(readlink "$p/cwd" 2>/dev/null)" || cwd=""
+    if [[ "$cwd" == "$state" || "$cwd" == "$state"/* ]] ||
+      tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -qF -- "$state" ||
+      tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qxF -- "DBAAS_STATE_DIR=$state"; then
+      printf '%s\n' "$pid"
+    fi
+  done
+}
+
+show_processes() {
+  local pid
+  for pid in "$@"; do
+    printf '  pid %s: %s\n' "$pid" "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")"
+  done
+}
+
+cleanup() {
+  local rc=$? pids
+  if [ "$rc" -ne 0 ] && [ -d "$state/logs" ]; then
+    for f in "$state"/logs/*.log; do
+      [ -e "$f" ] || continue
+      case "$f" in */initdb.log | */build.log) continue ;; esac
+      printf '\n--- last lines of %s\n' "$f"
+      tail -n 25 "$f" || true
+    done
+  fi
+  "$down" --state-dir "$state" >/dev/null 2>&1 || true
+  mapfile -t pids < <(state_processes)
+  if [ ${#pids[@]} -gt 0 ]; then
+    echo "cleanup: killing leftovers of $state:"
+    show_processes "${pids[@]}"
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+  fi
+  rm -rf "$state" "$out"
+  exit "$rc"
+}
+trap cleanup EXIT
+
+fail() {
+  printf 'FAIL: %s\n' "$*" >&2
+  exit 1
+}
+
+# Ports: random, unused, distinct, below the usual ephemeral range.
+declare -A taken=()
+free_port() {
+  local p i
+  for ((i = 0; i < 200; i++)); do
+    p=$((20000 + RANDOM % 12000))
+    [ -z "${taken[$p]:-}" ] || continue
+    [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ] || continue
+    taken[$p]=1
+    printf '%s' "$p"
+    return 0
+  done
+  fail "no free port found"
+}
+
+export DBAAS_SKIP_INSTALL=1 DBAAS_READY_TIMEOUT="${DBAAS_READY_TIMEOUT:-60}"
+pg_port="$(free_port)"
+export DBAAS_PG_PORT="$pg_port"
+DBAAS_NATS_PORT="$(free_port)"
+export DBAAS_NATS_PORT
+
+# Every service listed in services.conf gets a port; those whose binary is built will start.
+names=()
+ports=()
+while read -r name _; do
+  case "$name" in '' | '#'*) continue ;; esac
+  var="DBAAS_$(tr 'a-z-' 'A-Z_' <<<"$name")_PORT"
+  port="$(free_port)"
+  export "$var=$port"
+  if [ -x "$build_dir/services/$name/dbaas-$name" ]; then
+    names+=("$name")
+    ports+=("$port")
+  fi
+done <"$repo/deploy/local/services.conf"
+[ ${#names[@]} -gt 0 ] || fail "no service binary (services/<name>/dbaas-<name>) in $build_dir: build first"
+echo "services under test: ${names[*]}"
+
+up_detached() {
+  "$up" --detach --no-build --build-dir "$build_dir" --state-dir "$state" >"$out" 2>&1
+}
+
+check_services() {
+  local i code body
+  for i in "${!names[@]}"; do
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:${ports[i]}/readyz")" || true
+    [ "$code" = 200 ] || fail "${names[i]}: GET /readyz answered '$code', want 200"
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:${ports[i]}/livez")" || true
+    [ "$code" = 200 ] || fail "${names[i]}: GET /livez answered '$code', want 200"
+    body="$(curl -fsS --max-time 5 "http://127.0.0.1:${ports[i]}/metrics")" || fail "${names[i]}: GET /metrics failed"
+    grep -qE '^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})? ' <<<"$body" || fail "${names[i]}: /metrics has no sample line"
+    echo "ok: ${names[i]} on ${ports[i]}: /readyz 200, /livez 200, /metrics has samples"
+  done
+}
+
+psql_as() { # <pgpass file> <role> <db> <sql>
+  PGPASSFILE="$1" PGCONNECT_TIMEOUT=5 "$pg_bin/psql" -X -q -At -v ON_ERROR_STOP=1 \
+    -h 127.0.0.1 -p "$pg_port" -U "$2" -d "$3" -c "$4"
+}
+
+step "up --detach on a fresh state directory ($state)"
+up_detached || { cat "$out"; fail "up --detach exited non-zero"; }
+cat "$out"
+grep -q 'initialising' "$out" || fail "a fresh state directory was not initialised"
+[ "$(stat -c %a "$state/secrets")" = 700 ] || fail "secrets dir is not mode 0700"
+check_services
+
+step "every service has its own database, reachable only with its own credentials"
+for name in "${names[@]}"; do
+  db="${name//-/_}"
+  f="$state/secrets/$name.pgpass"
+  [ "$(stat -c %a "$f")" = 600 ] || fail "$f is not mode 0600"
+  [ "$(psql_as "$f" "$db" "$db" 'SELECT current_database()')" = "$db" ] || fail "$db cannot log in to its database"
+  if psql_as "$f" "$db" postgres 'SELECT 1' >/dev/null 2>&1; then fail "$db can connect to database postgres"; fi
+done
+if grep -rqF -- "$(cut -d: -f5 "$state/secrets/${names[0]}.pgpass")" "$state/logs" "$out"; then
+  fail "a database password appears in the output or the logs"
+fi
+echo "ok: per-service databases and roles"
+psql_as "$state/secrets/postgres.pgpass" postgres postgres "CREATE TABLE e2e_marker (v text); INSERT INTO e2e_marker VALUES ('kept')"
+secrets_before="$(cat "$state"/secrets/*.pgpass | sha256sum)"
+
+tenant_id=""
+for i in "${!names[@]}"; do
+  [ "${names[i]}" = access-control ] || continue
+  step "access-control: create a tenant"
+  body="$(curl -sS --max-time 10 -X POST -H 'Content-Type: application/json' \
+    -d '{"name":"e2e-tenant","display_name":"E2E tenant","limits":{"max_instances":3,"max_storage_gb":50,"max_backups":10,"max_connections":100}}' \
+    -w '\n%{http_code}' "http://127.0.0.1:${ports[i]}/v1/tenants")" || fail "POST /v1/tenants failed"
+  code="${body##*$'\n'}"
+  body="${body%$'\n'*}"
+  [[ "$code" == 20[01] ]] || fail "POST /v1/tenants answered $code: $body"
+  tenant_id="$(jq -r '.id // empty' <<<"$body")"
+  [ -n "$tenant_id" ] || fail "POST /v1/tenants returned no id: $body"
+  echo "ok: created tenant $tenant_id"
+done
+
+step "up again while running is refused"
+rc=0
+up_detached || rc=$?
+cat "$out"
+[ "$rc" = 3 ] || fail "second up exited $rc, want 3 (already running)"
+grep -q 'already running' "$out" || fail "second up did not say the platform is already running"
+check_services
+
+step "down stops everything"
+"$down" --state-dir "$state" || fail "down exited non-zero"
+sleep 0.5
+mapfile -t left < <(state_processes)
+if [ ${#left[@]} -gt 0 ]; then
+  show_processes "${left[@]}"
+  fail "processes of $state remain after down"
+fi
+for i in "${!names[@]}"; do
+  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:${ports[i]}/livez"; then
+    fail "${names[i]} still answers after down"
+  fi
+done
+echo "ok: no process of $state remains"
+"$down" --state-dir "$state" >"$out" 2>&1 || { cat "$out"; fail "down with nothing running exited non-zero"; }
+grep -q 'nothing' "$out" || fail "down with nothing running did not say so"
+
+step "up again reuses the state"
+up_detached || { cat "$out"; fail "up --detach on an existing state exited non-zero"; }
+cat "$out"
+if grep -q 'initialising' "$out"; then fail "existing state was initialised again"; fi
+[ "$(cat "$state"/secrets/*.pgpass | sha256sum)" = "$secrets_before" ] || fail "credentials changed across restarts"
+[ "$(psql_as "$state/secrets/postgres.pgpass" postgres postgres 'SELECT v FROM e2e_marker')" = kept ] ||
+  fail "data written before the restart is gone"
+check_services
+if [ -n "$tenant_id" ]; then
+  for i in "${!names[@]}"; do
+    [ "${names[i]}" = access-control ] || continue
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:${ports[i]}/v1/tenants/$tenant_id")" || true
+    [ "$code" = 200 ] || fail "GET /v1/tenants/$tenant_id after restart answered $code, want 200"
+    echo "ok: tenant $tenant_id survived the restart"
+  done
+fi
+
+step "down again"
+"$down" --state-dir "$state" || fail "down exited non-zero"
+sleep 0.5
+mapfile -t left < <(state_processes)
+if [ ${#left[@]} -gt 0 ]; then
+  show_processes "${left[@]}"
+  fail "processes of $state remain after the second down"
+fi
+echo
+echo "PASS: e2e.local_platform"
