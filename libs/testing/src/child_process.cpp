@@ -1,5 +1,7 @@
 #include "child_process.hpp"
 
+#include "dbaas/testing/servers.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -381,6 +383,21 @@ std::string Tail(const std::filesystem::path& file, std::size_t max_bytes) {
   std::string text(size - start, '\0');
   in.read(text.data(), static_cast<std::streamsize>(text.size()));
   return text;
+}
+
+void LaunchOnFreePort(std::uint16_t& port, const std::filesystem::path& log_file,
+                      const std::function<void()>& launch) {
+  constexpr int kPortAttempts = 5;
+  for (int attempt = 1;; ++attempt) {
+    port = testing::FreePort();
+    try {
+      launch();
+      return;
+    } catch (const std::runtime_error&) {
+      if (attempt == kPortAttempts || !PortInUse(log_file)) throw;
+      std::filesystem::resize_file(log_file, 0);
+    }
+  }
 }
 
 bool PortInUse(const std::filesystem::path& log_file) {

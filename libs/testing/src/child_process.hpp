@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -100,5 +101,11 @@ bool UnixAccepts(const std::filesystem::path& path);
 std::string Tail(const std::filesystem::path& file, std::size_t max_bytes = 4096);
 /// True when a server log says its port was taken (so a fixture retries on another port).
 bool PortInUse(const std::filesystem::path& log_file);
+
+/// Picks a free port into `port` and calls `launch`; when the launch fails because another
+/// process took the port meanwhile (PortInUse on `log_file`), empties the log and tries again
+/// with a new port, up to 5 times. Other failures propagate at once.
+void LaunchOnFreePort(std::uint16_t& port, const std::filesystem::path& log_file,
+                      const std::function<void()>& launch);
 
 }  // namespace dbaas::testing::detail

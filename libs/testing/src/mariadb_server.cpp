@@ -10,7 +10,6 @@ namespace {
 constexpr const char* kPackage = "mariadb-server";
 constexpr auto kStartTimeout = std::chrono::seconds(60);
 constexpr auto kCommandTimeout = std::chrono::seconds(60);
-constexpr int kPortAttempts = 5;
 const std::vector<std::string> kServerDirs = {"/usr/sbin", "/usr/bin"};
 
 }  // namespace
@@ -87,16 +86,7 @@ MariaDbServer::MariaDbServer() : impl_(std::make_unique<Impl>()) {
     throw std::runtime_error("testing: mariadb-install-db failed (exit " +
                              std::to_string(result.exit_code) + "): " + result.err + result.out);
   }
-  for (int attempt = 1;; ++attempt) {
-    s.port = FreePort();
-    try {
-      s.Launch();
-      return;
-    } catch (const std::runtime_error&) {
-      if (attempt == kPortAttempts || !detail::PortInUse(s.log)) throw;
-      std::filesystem::resize_file(s.log, 0);
-    }
-  }
+  detail::LaunchOnFreePort(s.port, s.log, [&s] { s.Launch(); });
 }
 
 MariaDbServer::~MariaDbServer() = default;

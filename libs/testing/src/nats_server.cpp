@@ -15,7 +15,6 @@ namespace {
 
 constexpr const char* kPackage = "nats-server";
 constexpr auto kStartTimeout = std::chrono::seconds(30);
-constexpr int kPortAttempts = 5;
 
 /// True when a client connection to the port receives the server's INFO greeting, which
 /// nats-server sends only after JetStream is enabled.
@@ -86,16 +85,7 @@ NatsServer::NatsServer() : impl_(std::make_unique<Impl>()) {
   // nats-server does not mind root, so it runs as the current user.
   s.dir = detail::MakeTempDir("nats", std::nullopt);
   s.log = s.dir / "nats.log";
-  for (int attempt = 1;; ++attempt) {
-    s.port = FreePort();
-    try {
-      s.Launch();
-      return;
-    } catch (const std::runtime_error&) {
-      if (attempt == kPortAttempts || !detail::PortInUse(s.log)) throw;
-      std::filesystem::resize_file(s.log, 0);
-    }
-  }
+  detail::LaunchOnFreePort(s.port, s.log, [&s] { s.Launch(); });
 }
 
 NatsServer::~NatsServer() = default;

@@ -14,7 +14,6 @@ constexpr const char* kPgBinDir = "/usr/lib/postgresql/15/bin";
 constexpr const char* kPackage = "postgresql";
 constexpr auto kStartTimeout = std::chrono::seconds(60);
 constexpr auto kCommandTimeout = std::chrono::seconds(60);
-constexpr int kPortAttempts = 5;
 
 /// libpq variables from the caller's environment would redirect psql away from this server.
 const std::vector<std::string> kClientEnv = {"PGHOST",     "PGHOSTADDR", "PGPORT",
@@ -127,16 +126,7 @@ PostgresServer::PostgresServer() : impl_(std::make_unique<Impl>()) {
     throw std::runtime_error("testing: initdb failed (exit " + std::to_string(result.exit_code) +
                              "): " + result.err + result.out);
   }
-  for (int attempt = 1;; ++attempt) {
-    s.port = FreePort();
-    try {
-      s.Launch();
-      return;
-    } catch (const std::runtime_error&) {
-      if (attempt == kPortAttempts || !detail::PortInUse(s.log)) throw;
-      std::filesystem::resize_file(s.log, 0);
-    }
-  }
+  detail::LaunchOnFreePort(s.port, s.log, [&s] { s.Launch(); });
 }
 
 PostgresServer::~PostgresServer() = default;
