@@ -1,6 +1,8 @@
 #include "dbaas/http/router.hpp"
 
 #include <algorithm>
+#include <array>
+#include <span>
 #include <stdexcept>
 
 #include "dbaas/common/error.hpp"
@@ -79,11 +81,9 @@ struct Route {
   RouteOptions options;
 };
 
-// Matches raw path parts against a pattern; on success fills `params` and `score` (one
-// SegmentKind per segment, compared lexicographically: more specific wins).
-bool MatchRoute(const Route& route, const std::vector<std::string_view>& parts,
-                std::vector<std::pair<std::string, std::string>>* params,
-                std::vector<int>* score) {
+// Matches raw path parts against a pattern; on success fills `params`.
+bool MatchRoute(const Route& route, std::span<const std::string_view> parts,
+                std::vector<std::pair<std::string, std::string>>* params) {
   if (route.segments.size() != parts.size()) return false;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto& seg = route.segments[i];
@@ -100,10 +100,6 @@ bool MatchRoute(const Route& route, const std::vector<std::string_view>& parts,
         break;
     }
   }
-  if (score != nullptr) {
-    score->clear();
-    for (const auto& seg : route.segments) score->push_back(static_cast<int>(seg.kind));
-  }
   if (params != nullptr) {
     params->clear();
     for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -118,6 +114,50 @@ bool MatchRoute(const Route& route, const std::vector<std::string_view>& parts,
   }
   return true;
 }
+
+// Compares the specificity of two routes with the same number of segments: their SegmentKinds
+// compared lexicographically, more specific first.
+int CompareSpecificity(const Route& a, const Route& b) {
+  for (std::size_t i = 0; i < a.segments.size(); ++i) {
+    const auto x = static_cast<int>(a.segments[i].kind);
+    const auto y = static_cast<int>(b.segments[i].kind);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+// The "/"-separated parts of a path, without allocating for paths of up to kInline parts.
+class PathParts {
+ public:
+  explicit PathParts(std::string_view path) {
+    if (path == "/") return;
+    std::size_t start = 1;  // skip the leading "/"
+    while (true) {
+      const auto slash = path.find('/', start);
+      Push(path.substr(start, slash == std::string_view::npos ? slash : slash - start));
+      if (slash == std::string_view::npos) break;
+      start = slash + 1;
+    }
+  }
+  std::span<const std::string_view> View() const {
+    if (!overflow_.empty()) return overflow_;
+    return {inline_.data(), size_};
+  }
+
+ private:
+  static constexpr std::size_t kInline = 16;
+  void Push(std::string_view part) {
+    if (size_ < kInline) {
+      inline_[size_++] = part;
+      return;
+    }
+    if (overflow_.empty()) overflow_.assign(inline_.begin(), inline_.end());
+    overflow_.push_back(part);
+  }
+  std::array<std::string_view, kInline> inline_{};
+  std::size_t size_ = 0;
+  std::vector<std::string_view> overflow_;
+};
 
 constexpr Method kAllMethods[] = {Method::kGet,   Method::kHead,   Method::kPost,   Method::kPut,
                                   Method::kPatch, Method::kDelete, Method::kOptions};
@@ -165,17 +205,15 @@ void Router::Add(Method method, std::string pattern, Handler handler, RouteOptio
 RouteMatch Router::Match(Method method, std::string_view raw_path) const {
   RouteMatch result;
   if (raw_path.empty() || raw_path.front() != '/') return result;
-  std::vector<std::string_view> parts;
-  if (raw_path != "/") parts = Split(raw_path);
+  const PathParts path_parts(raw_path);
+  const auto parts = path_parts.View();
 
   const Route* best = nullptr;
-  std::vector<int> best_score;
-  std::vector<int> score;
   bool path_known = false;
   bool has_get = false;
-  std::vector<bool> allowed(std::size(kAllMethods), false);
+  std::array<bool, std::size(kAllMethods)> allowed{};
   for (const auto& route : impl_->routes) {
-    if (!MatchRoute(route, parts, nullptr, &score)) continue;
+    if (!MatchRoute(route, parts, nullptr)) continue;
     path_known = true;
     allowed[static_cast<std::size_t>(route.method)] = true;
     has_get = has_get || route.method == Method::kGet;
@@ -183,19 +221,17 @@ RouteMatch Router::Match(Method method, std::string_view raw_path) const {
         route.method == method || (method == Method::kHead && route.method == Method::kGet);
     if (!method_fits) continue;
     // An exact HEAD route beats the GET fallback for the same pattern specificity.
-    const bool better = best == nullptr || score > best_score ||
-                        (score == best_score && route.method == method && best->method != method);
-    if (better) {
-      best = &route;
-      best_score = score;
-    }
+    const int order = best == nullptr ? 1 : CompareSpecificity(route, *best);
+    const bool better =
+        order > 0 || (order == 0 && route.method == method && best->method != method);
+    if (better) best = &route;
   }
   if (best != nullptr) {
     result.outcome = RouteMatch::Outcome::kMatched;
     result.handler = &best->handler;
     result.options = best->options;
     result.pattern = best->pattern;
-    if (!MatchRoute(*best, parts, &result.params, nullptr)) {
+    if (!MatchRoute(*best, parts, &result.params)) {
       result = RouteMatch{};  // a parameter with malformed percent-encoding
     }
     return result;

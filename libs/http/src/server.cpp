@@ -1,6 +1,8 @@
 #include "dbaas/http/server.hpp"
 
-#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/basic_stream_socket.hpp>
+#include <boost/asio/basic_waitable_timer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -10,25 +12,31 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/status.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <atomic>
+#include <charconv>
 #include <condition_variable>
 #include <csignal>
+#include <cstring>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <type_traits>
-#include <unordered_set>
+#include <unordered_map>
 
+#include "dbaas/common/crypto.hpp"
 #include "dbaas/common/error.hpp"
 #include "dbaas/common/id.hpp"
 #include "dbaas/common/log.hpp"
@@ -41,16 +49,29 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-using BeastRequest = bhttp::request<bhttp::string_body>;
-using BeastResponse = bhttp::response<bhttp::string_body>;
 using Clock = std::chrono::steady_clock;
+
+// Concrete executor types throughout: Boost 1.74's type-erased any_io_executor costs a
+// property query and a copy on every operation, which showed up in profiles.
+using Executor = net::io_context::executor_type;
+using Socket = net::basic_stream_socket<tcp, Executor>;
+using Acceptor = net::basic_socket_acceptor<tcp, Executor>;
+using Timer = net::basic_waitable_timer<Clock, net::wait_traits<Clock>, Executor>;
+using TlsStream = net::ssl::stream<Socket>;
+template <typename T>
+using Task = net::awaitable<T, Executor>;
+using UseAwaitable = net::use_awaitable_t<Executor>;
+
+auto Redirect(beast::error_code& ec) { return net::redirect_error(UseAwaitable{}, ec); }
 
 constexpr auto kLingerTime = std::chrono::milliseconds(500);
 constexpr std::size_t kLingerBytes = 1024 * 1024;
 constexpr std::size_t kMaxRequestIdLength = 128;
+constexpr std::size_t kReadChunk = 4096;
 constexpr std::string_view kUnmatchedRoute = "unmatched";
+constexpr std::string_view kPreflightRoute = "preflight";
+constexpr std::string_view kOtherMethod = "OTHER";
+constexpr auto kNever = Clock::time_point::max();
 
 std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
 
@@ -62,6 +83,51 @@ bool IsSaneRequestId(std::string_view id) {
     if (!ok) return false;
   }
   return true;
+}
+
+// A request id in dbaas::GenerateId's format ("req_" + 26 Crockford base32 characters: 48 bits
+// of milliseconds, 80 random bits). Request ids only correlate logs, so a per-thread PRNG seeded
+// from the system CSPRNG suffices; GenerateId's OpenSSL call per request was measurable.
+std::string NewRequestId() {
+  static constexpr std::string_view kAlphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+  struct Rng {
+    std::uint64_t s[4];
+    Rng() {
+      const auto seed = crypto::RandomBytes(sizeof(s));
+      std::memcpy(s, seed.data(), sizeof(s));
+      if ((s[0] | s[1] | s[2] | s[3]) == 0) s[0] = 1;
+    }
+    std::uint64_t Next() {  // xoshiro256**
+      const std::uint64_t result = std::rotl(s[1] * 5, 7) * 9;
+      const std::uint64_t t = s[1] << 17;
+      s[2] ^= s[0];
+      s[3] ^= s[1];
+      s[1] ^= s[2];
+      s[0] ^= s[3];
+      s[2] ^= t;
+      s[3] = std::rotl(s[3], 45);
+      return result;
+    }
+  };
+  thread_local Rng rng;
+  const auto millis = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  // The 128-bit value as hi:lo; the top 48 bits are the time.
+  std::uint64_t hi = (millis << 16) | (rng.Next() & 0xFFFF);
+  std::uint64_t lo = rng.Next();
+  std::string out(4 + 26, '\0');
+  out[0] = 'r';
+  out[1] = 'e';
+  out[2] = 'q';
+  out[3] = '_';
+  for (int i = 25; i >= 0; --i) {
+    out[static_cast<std::size_t>(4 + i)] = kAlphabet[lo & 0x1F];
+    lo = (lo >> 5) | (hi << 59);
+    hi >>= 5;
+  }
+  return out;
 }
 
 // The exception barrier: the only place a handler's exception becomes a response.
@@ -86,20 +152,161 @@ Response Guarded(const Handler& handler, const Request& request) {
   return ErrorResponse(Error(ErrorCode::kInternal, "internal error"), request.RequestId());
 }
 
-// What the access log and the metrics need to know about one answered request.
-struct Exchange {
-  std::string route{kUnmatchedRoute};
-  std::string method = "OTHER";
-  std::string path;
-  std::string request_id;
+// Parses one request straight into plain strings (no beast::http::fields, whose per-field
+// allocations and later copy into Request showed up in profiles).
+class RequestParser final : public bhttp::basic_parser<true> {
+ public:
+  RequestParser(std::size_t max_header_bytes, std::size_t max_body_bytes) {
+    header_limit(static_cast<std::uint32_t>(
+        std::min<std::size_t>(max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+    body_limit(max_body_bytes);
+    eager(true);
+    max_body_ = max_body_bytes;
+  }
+
+  bhttp::verb verb = bhttp::verb::unknown;
+  std::string method;
+  std::string target;
+  int version = 11;
+  std::vector<std::pair<std::string, std::string>> fields;
+  std::string body;
+
+ private:
+  void on_request_impl(bhttp::verb v, beast::string_view method_str, beast::string_view t,
+                       int ver, beast::error_code&) override {
+    verb = v;
+    method.assign(method_str.data(), method_str.size());
+    target.assign(t.data(), t.size());
+    version = ver;
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+  void on_field_impl(bhttp::field, beast::string_view name, beast::string_view value,
+                     beast::error_code&) override {
+    fields.emplace_back(std::string(name.data(), name.size()),
+                        std::string(value.data(), value.size()));
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         beast::error_code&) override {
+    if (length) body.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(*length, max_body_)));
+  }
+  std::size_t on_body_impl(beast::string_view data, beast::error_code&) override {
+    body.append(data.data(), data.size());
+    return data.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data,
+                                 beast::error_code&) override {
+    body.append(data.data(), data.size());
+    return data.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  std::size_t max_body_ = 0;
 };
 
-// One connection's control block, shared between its coroutine and Stop().
-// `idle` and `close` are only touched on the connection's executor.
+// What the access log and the metrics need to know about one answered request. The views
+// point into the Request (or at constants) and are valid until the request is recorded.
+struct Exchange {
+  const void* route_key = &kUnmatchedRoute;  // the matched Handler, or a constant
+  std::string_view route = kUnmatchedRoute;
+  int method = -1;  // Method, or -1 for OTHER
+  std::string_view method_name = kOtherMethod;
+  std::string_view path;
+  std::string_view request_id;
+};
+
+// Open connections across all workers, for max_connections, the gauge and the shutdown wait.
+struct ConnectionCount {
+  explicit ConnectionCount(metrics::Gauge& g) : gauge(g) {}
+  /// Counts a new connection; false when it exceeds `max`.
+  bool Add(std::size_t max) {
+    gauge.Inc();
+    return open.fetch_add(1) < max;
+  }
+  void Remove() {
+    gauge.Dec();
+    if (open.fetch_sub(1) == 1) {
+      std::lock_guard lock(mutex);
+      cv.notify_all();
+    }
+  }
+  /// Waits up to `timeout` for the count to reach zero; true when it did.
+  template <typename Duration>
+  bool WaitEmpty(Duration timeout) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, timeout, [this] { return open == 0; });
+  }
+
+  metrics::Gauge& gauge;
+  std::atomic<std::size_t> open{0};
+  std::mutex mutex;
+  std::condition_variable cv;
+};
+
+struct Worker;
+
+// One connection's bookkeeping, living in its coroutine frame and linked into its worker's
+// list so the worker's sweep can enforce deadlines and shutdown can close idle connections.
+// Only touched on the worker's thread.
 struct Connection {
-  net::any_io_executor executor;
+  Connection(Worker& w, Socket& s);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void Close() {
+    beast::error_code ignored;
+    socket.close(ignored);
+    deadline = kNever;
+  }
+
+  Worker& worker;
+  Socket& socket;
+  Clock::time_point deadline = kNever;
   bool idle = false;
-  std::function<void()> close;
+  std::string head;  // the serialised response header, reused across requests
+  Connection* prev = nullptr;
+  Connection* next = nullptr;
+};
+
+struct MetricKey {
+  const void* route;
+  int method;
+  int status;
+  bool operator==(const MetricKey&) const = default;
+};
+
+struct MetricKeyHash {
+  std::size_t operator()(const MetricKey& k) const noexcept {
+    auto h = std::hash<const void*>{}(k.route);
+    h ^= static_cast<std::size_t>(k.method + 1) * 0x9E3779B97F4A7C15ULL;
+    h ^= static_cast<std::size_t>(k.status) * 0xC2B2AE3D27D4EB4FULL;
+    return h;
+  }
+};
+
+struct MetricSlot {
+  metrics::Counter* requests = nullptr;
+  metrics::Histogram* duration = nullptr;
+};
+
+}  // namespace
+
+namespace {
+
+// One I/O thread: its own io_context (no cross-thread locking or wake-ups on the hot path),
+// its connections, and its cache of metric children.
+struct Worker {
+  explicit Worker(ConnectionCount& c) : count(c), ioc(1), sweep(ioc) {}
+
+  ConnectionCount& count;
+  std::unordered_map<MetricKey, MetricSlot, MetricKeyHash> metric_cache;
+  Connection* connections = nullptr;
+  // Declared after the list: destroying the io_context destroys pending coroutine frames,
+  // whose Connection destructors unlink themselves from it.
+  net::io_context ioc;
+  Timer sweep;
 };
 
 }  // namespace
@@ -112,25 +319,24 @@ struct Server::Impl {
   void Run();
   void Stop();
 
-  net::awaitable<void> AcceptLoop();
-  void StartConnection(tcp::socket socket);
+  Task<void> AcceptLoop();
+  Task<void> SweepLoop(Worker& worker);
+  void StartConnection(Worker& worker, Socket socket);
   template <typename Stream>
-  net::awaitable<void> Serve(Stream stream, std::string remote, bool reject,
-                             std::shared_ptr<Connection> conn);
+  Task<void> Serve(Worker& worker, Stream stream, std::string remote, bool reject);
   template <typename Stream>
-  net::awaitable<void> Linger(Stream& stream);
+  Task<void> Linger(Stream& stream, Connection& conn);
   template <typename Stream>
-  net::awaitable<bool> WriteResponse(Stream& stream, Response res, const BeastRequest* req,
-                                     bool keep_alive);
-  net::awaitable<Response> Handle(BeastRequest& breq, const std::string& remote,
-                                  Exchange& exchange);
-  net::awaitable<Response> RunOnPool(std::function<Response()> work);
+  Task<bool> WriteResponse(Stream& stream, Connection& conn, const Response& res, int version,
+                           bool head, bool keep_alive, std::string_view request_id);
+  void SerializeHead(std::string& out, const Response& res, int version, bool keep_alive,
+                     std::string_view request_id) const;
+  template <typename Work>
+  Task<Response> RunOnPool(Work work);
   Response Readiness(const Request& request) const;
-  void Finish(Response& res, const std::string& request_id) const;
-  void Record(const Exchange& exchange, int status, Clock::time_point start,
+  void Record(Worker& worker, const Exchange& exchange, int status, Clock::time_point start,
               const std::string& remote);
-  Response ProtocolError(const Error& e, int status_override, Exchange& exchange) const;
-  void Unregister(const std::shared_ptr<Connection>& conn);
+  Response ProtocolError(const Error& e, int status_override, std::string& request_id) const;
 
   ServerConfig config;
   Router router;
@@ -142,16 +348,18 @@ struct Server::Impl {
   metrics::Gauge& requests_in_flight;
   metrics::Counter& connections_rejected;
   std::vector<std::pair<std::string, std::function<bool()>>> readiness_checks;
+  Clock::duration sweep_period;
 
-  std::unique_ptr<net::io_context> ioc;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::size_t next_worker = 0;
   std::optional<net::ssl::context> ssl_ctx;
-  std::optional<tcp::acceptor> acceptor;
+  std::optional<Acceptor> acceptor;
   std::optional<net::signal_set> signals;
   net::thread_pool pool;
   std::vector<std::thread> io_threads;
 
   std::atomic<bool> draining{false};
-  std::atomic<std::size_t> open_connections{0};
+  ConnectionCount connection_count;
   bool listening = false;
   bool ran = false;
   std::uint16_t bound_port = 0;
@@ -160,10 +368,27 @@ struct Server::Impl {
   std::condition_variable stop_cv;
   bool stop_requested = false;
 
-  std::mutex connections_mutex;
-  std::condition_variable connections_cv;
-  std::unordered_set<std::shared_ptr<Connection>> connections;
 };
+
+namespace {
+
+Connection::Connection(Worker& w, Socket& s) : worker(w), socket(s) {
+  next = worker.connections;
+  if (next != nullptr) next->prev = this;
+  worker.connections = this;
+}
+
+Connection::~Connection() {
+  if (prev != nullptr) prev->next = next;
+  if (next != nullptr) next->prev = prev;
+  if (worker.connections == this) worker.connections = next;
+  worker.count.Remove();
+}
+
+Socket& Lowest(Socket& s) { return s; }
+Socket& Lowest(TlsStream& s) { return s.next_layer(); }
+
+}  // namespace
 
 Server::Impl::Impl(ServerConfig c, Router r, metrics::Registry& reg)
     : config(std::move(c)),
@@ -180,10 +405,19 @@ Server::Impl::Impl(ServerConfig c, Router r, metrics::Registry& reg)
       connections_rejected(reg.Counter("http_connections_rejected_total",
                                        "Connections refused because max_connections was reached.")
                                .Get()),
-      ioc(std::make_unique<net::io_context>(std::max(config.io_threads, 1))),
-      pool(static_cast<std::size_t>(std::max(config.handler_threads, 1))) {
+      pool(static_cast<std::size_t>(std::max(config.handler_threads, 1))),
+      connection_count(connections_open) {
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "TLS needs both a certificate and a key file");
+  }
+  // Deadlines are enforced by a periodic sweep per I/O thread instead of re-arming timers on
+  // every read and write; a tenth of the shorter timeout bounds the overshoot without waking
+  // often.
+  const auto shorter = std::min(config.read_timeout, config.idle_timeout);
+  sweep_period = std::clamp<Clock::duration>(shorter / 10, std::chrono::milliseconds(5),
+                                             std::chrono::milliseconds(250));
+  for (int i = 0; i < std::max(config.io_threads, 1); ++i) {
+    workers.push_back(std::make_unique<Worker>(connection_count));
   }
   if (config.TlsEnabled()) {
     ssl_ctx.emplace(net::ssl::context::tls_server);
@@ -214,29 +448,30 @@ Server::Impl::Impl(ServerConfig c, Router r, metrics::Registry& reg)
 }
 
 Server::Impl::~Impl() {
-  // Connections still queued on the io_context reference this object; destroy them first.
+  // Connections still queued on the io_contexts reference this object; destroy them first.
   if (!ran) {
     acceptor.reset();
     signals.reset();
   }
   pool.join();
-  ioc->stop();
+  for (auto& w : workers) w->ioc.stop();
   for (auto& t : io_threads) {
     if (t.joinable()) t.join();
   }
   acceptor.reset();
   signals.reset();
-  ioc.reset();
+  workers.clear();
 }
 
 void Server::Impl::Listen() {
   if (listening) return;
   beast::error_code ec;
+  auto& ioc = workers.front()->ioc;
   const std::string host = config.host == "localhost" ? "127.0.0.1" : config.host;
   const auto where = config.host + ":" + std::to_string(config.port);
   auto address = net::ip::make_address(host, ec);
   if (ec) {
-    tcp::resolver resolver(*ioc);
+    tcp::resolver resolver(ioc);
     auto results = resolver.resolve(host, std::to_string(config.port), ec);
     if (ec || results.empty()) {
       throw Error(ErrorCode::kUnavailable, "cannot resolve listen address " + where);
@@ -244,7 +479,7 @@ void Server::Impl::Listen() {
     address = results.begin()->endpoint().address();
   }
   tcp::endpoint endpoint(address, config.port);
-  acceptor.emplace(*ioc);
+  acceptor.emplace(ioc);
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor->bind(endpoint, ec);
@@ -262,19 +497,24 @@ void Server::Impl::Run() {
   if (ran) throw Error(ErrorCode::kFailedPrecondition, "Server::Run may be called only once");
   Listen();
   ran = true;
-  signals.emplace(*ioc, SIGINT, SIGTERM);
+  auto& first = workers.front()->ioc;
+  signals.emplace(first, SIGINT, SIGTERM);
   signals->async_wait([this](const beast::error_code& ec, int signal) {
     if (ec) return;
     log::Info("signal received, shutting down", {{"signal", signal}});
     Stop();
   });
-  net::co_spawn(*ioc, AcceptLoop(), net::detached);
-  auto work = net::make_work_guard(*ioc);
-  for (int i = 0; i < std::max(config.io_threads, 1); ++i) {
-    io_threads.emplace_back([this] {
+  net::co_spawn(first, AcceptLoop(), net::detached);
+  std::vector<net::executor_work_guard<Executor>> work;
+  for (auto& w : workers) {
+    net::co_spawn(w->ioc, SweepLoop(*w), net::detached);
+    work.push_back(net::make_work_guard(w->ioc));
+  }
+  for (auto& w : workers) {
+    io_threads.emplace_back([&ioc = w->ioc] {
       for (;;) {
         try {
-          ioc->run();
+          ioc.run();
           return;
         } catch (const std::exception& e) {
           log::Error("uncaught exception on the I/O loop", {{"error", e.what()}});
@@ -283,43 +523,38 @@ void Server::Impl::Run() {
     });
   }
   log::Info("listening", {{"server", config.service}, {"host", config.host},
-                          {"port", static_cast<int>(bound_port)}, {"tls", config.TlsEnabled()}});
+                          {"port", static_cast<int>(bound_port)}, {"tls", config.TlsEnabled()},
+                          {"io_threads", static_cast<int>(workers.size())}});
 
   {
     std::unique_lock lock(stop_mutex);
     stop_cv.wait(lock, [this] { return stop_requested; });
   }
   draining = true;
-  net::post(*ioc, [this] {
+  net::post(first, [this] {
     beast::error_code ignored;
     acceptor->close(ignored);
     signals->cancel(ignored);
   });
-  {
-    std::lock_guard lock(connections_mutex);
-    for (const auto& conn : connections) {
-      net::post(conn->executor, [conn] {
-        if (conn->idle && conn->close) conn->close();
+  const auto close_connections = [this](bool idle_only) {
+    for (auto& w : workers) {
+      net::post(w->ioc, [&worker = *w, idle_only] {
+        for (auto* c = worker.connections; c != nullptr; c = c->next) {
+          if (c->idle || !idle_only) c->Close();
+        }
       });
     }
-  }
-  std::unique_lock lock(connections_mutex);
-  const bool drained = connections_cv.wait_for(lock, config.shutdown_grace,
-                                               [this] { return connections.empty(); });
-  if (!drained) {
+  };
+  close_connections(true);
+  if (!connection_count.WaitEmpty(config.shutdown_grace)) {
     log::Warn("shutdown grace period over, closing connections",
-              {{"connections", static_cast<std::int64_t>(connections.size())}});
-    for (const auto& conn : connections) {
-      net::post(conn->executor, [conn] {
-        if (conn->close) conn->close();
-      });
-    }
-    connections_cv.wait_for(lock, std::chrono::seconds(1), [this] { return connections.empty(); });
+              {{"connections", static_cast<std::int64_t>(connection_count.open.load())}});
+    close_connections(false);
+    connection_count.WaitEmpty(std::chrono::seconds(1));
   }
-  lock.unlock();
   pool.join();
-  work.reset();
-  ioc->stop();
+  work.clear();
+  for (auto& w : workers) w->ioc.stop();
   for (auto& t : io_threads) t.join();
   io_threads.clear();
   log::Info("stopped", {{"server", config.service}, {"port", static_cast<int>(bound_port)}});
@@ -333,208 +568,390 @@ void Server::Impl::Stop() {
   stop_cv.notify_all();
 }
 
-net::awaitable<void> Server::Impl::AcceptLoop() {
+Task<void> Server::Impl::AcceptLoop() {
   for (;;) {
     beast::error_code ec;
-    auto executor = config.io_threads > 1 ? net::any_io_executor(net::make_strand(*ioc))
-                                          : net::any_io_executor(ioc->get_executor());
-    tcp::socket socket =
-        co_await acceptor->async_accept(executor, net::redirect_error(net::use_awaitable, ec));
+    // Round-robin: each accepted socket belongs to the next worker's io_context.
+    Worker& worker = *workers[next_worker];
+    next_worker = (next_worker + 1) % workers.size();
+    Socket socket = co_await acceptor->async_accept(worker.ioc, Redirect(ec));
     if (draining || !acceptor->is_open()) co_return;
     if (ec) {
       // Typically EMFILE: back off instead of spinning on the error.
       log::Warn("accept failed", {{"error", ec.message()}});
-      net::steady_timer timer(*ioc, std::chrono::milliseconds(50));
-      co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+      Timer timer(workers.front()->ioc, std::chrono::milliseconds(50));
+      co_await timer.async_wait(Redirect(ec));
       continue;
     }
-    StartConnection(std::move(socket));
+    if (&worker == workers.front().get()) {
+      StartConnection(worker, std::move(socket));
+    } else {
+      net::post(worker.ioc, [this, &worker, s = std::move(socket)]() mutable {
+        StartConnection(worker, std::move(s));
+      });
+    }
   }
 }
 
-void Server::Impl::StartConnection(tcp::socket socket) {
+Task<void> Server::Impl::SweepLoop(Worker& worker) {
+  for (;;) {
+    beast::error_code ec;
+    worker.sweep.expires_after(sweep_period);
+    co_await worker.sweep.async_wait(Redirect(ec));
+    if (ec) co_return;
+    const auto now = Clock::now();
+    // Closing only queues the cancelled operations' completions, so the list stays intact.
+    for (auto* c = worker.connections; c != nullptr; c = c->next) {
+      if (now >= c->deadline) c->Close();
+    }
+  }
+}
+
+void Server::Impl::StartConnection(Worker& worker, Socket socket) {
   beast::error_code ec;
   socket.set_option(tcp::no_delay(true), ec);
+  socket.non_blocking(true, ec);
   std::string remote;
   const auto endpoint = socket.remote_endpoint(ec);
   if (!ec) remote = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-  const bool reject = open_connections.fetch_add(1) >= config.max_connections;
-  connections_open.Inc();
-  auto conn = std::make_shared<Connection>();
-  conn->executor = socket.get_executor();
-  {
-    std::lock_guard lock(connections_mutex);
-    connections.insert(conn);
-  }
+  const bool reject = !connection_count.Add(config.max_connections);
   if (ssl_ctx) {
-    net::co_spawn(conn->executor,
-                  Serve(TlsStream(std::move(socket), *ssl_ctx), std::move(remote), reject, conn),
+    net::co_spawn(worker.ioc,
+                  Serve(worker, TlsStream(std::move(socket), *ssl_ctx), std::move(remote), reject),
                   net::detached);
   } else {
-    net::co_spawn(conn->executor,
-                  Serve(PlainStream(std::move(socket)), std::move(remote), reject, conn),
+    net::co_spawn(worker.ioc, Serve(worker, std::move(socket), std::move(remote), reject),
                   net::detached);
   }
-}
-
-void Server::Impl::Unregister(const std::shared_ptr<Connection>& conn) {
-  conn->close = nullptr;
-  open_connections.fetch_sub(1);
-  connections_open.Dec();
-  {
-    std::lock_guard lock(connections_mutex);
-    connections.erase(conn);
-  }
-  connections_cv.notify_all();
 }
 
 template <typename Stream>
-net::awaitable<void> Server::Impl::Linger(Stream& stream) {
+Task<void> Server::Impl::Linger(Stream& stream, Connection& conn) {
   beast::error_code ec;
-  auto& lowest = beast::get_lowest_layer(stream);
-  lowest.expires_after(kLingerTime);
+  auto& lowest = Lowest(stream);
+  conn.deadline = Clock::now() + kLingerTime;
   if constexpr (std::is_same_v<Stream, TlsStream>) {
-    co_await stream.async_shutdown(net::redirect_error(net::use_awaitable, ec));
+    co_await stream.async_shutdown(Redirect(ec));
   } else {
     // Half-close, then drain what the client is still sending: closing with unread data would
     // make the kernel reset the connection and the client could lose our error response.
-    lowest.socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest.shutdown(tcp::socket::shutdown_send, ec);
     char scratch[4096];
     std::size_t drained = 0;
     while (!ec && drained < kLingerBytes) {
-      drained += co_await lowest.async_read_some(net::buffer(scratch),
-                                                 net::redirect_error(net::use_awaitable, ec));
+      drained += co_await lowest.async_read_some(net::buffer(scratch), Redirect(ec));
     }
   }
-  lowest.close();
+  conn.Close();
+}
+
+void Server::Impl::SerializeHead(std::string& out, const Response& res, int version,
+                                 bool keep_alive, std::string_view request_id) const {
+  const int status = res.status;
+  out.clear();
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  char digits[16];
+  auto [end, err] = std::to_chars(digits, digits + sizeof(digits), status);
+  out.append(digits, end);
+  out += ' ';
+  out += View(bhttp::obsolete_reason(static_cast<bhttp::status>(status)));
+  out += "\r\n";
+  const bool tls = ssl_ctx.has_value();
+  bool has_cache_control = false;
+  for (const auto& [name, value] : res.headers) {
+    // The server owns these; Response documents that it adds them.
+    if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+        EqualsIgnoreCase(name, "Connection") || EqualsIgnoreCase(name, "X-Request-Id") ||
+        EqualsIgnoreCase(name, "X-Content-Type-Options") ||
+        EqualsIgnoreCase(name, "X-Frame-Options") ||
+        (tls && EqualsIgnoreCase(name, "Strict-Transport-Security"))) {
+      continue;
+    }
+    // A CR or LF would let a header value split the response.
+    if (name.find_first_of("\r\n") != std::string::npos ||
+        value.find_first_of("\r\n") != std::string::npos) {
+      continue;
+    }
+    has_cache_control = has_cache_control || EqualsIgnoreCase(name, "Cache-Control");
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  out += "X-Request-Id: ";
+  out += request_id;
+  out += "\r\nX-Content-Type-Options: nosniff\r\nX-Frame-Options: DENY\r\n";
+  if (status >= 400 && !has_cache_control) out += "Cache-Control: no-store\r\n";
+  if (tls) out += "Strict-Transport-Security: max-age=31536000\r\n";
+  const bool bodiless = (status >= 100 && status < 200) || status == 204 || status == 304;
+  if (!bodiless) {
+    out += "Content-Length: ";
+    auto [len_end, len_err] = std::to_chars(digits, digits + sizeof(digits), res.body.size());
+    out.append(digits, len_end);
+    out += "\r\n";
+  }
+  if (!keep_alive && version >= 11) out += "Connection: close\r\n";
+  if (keep_alive && version < 11) out += "Connection: keep-alive\r\n";
+  out += "\r\n";
 }
 
 template <typename Stream>
-net::awaitable<bool> Server::Impl::WriteResponse(Stream& stream, Response res,
-                                                 const BeastRequest* req, bool keep_alive) {
-  BeastResponse out{static_cast<bhttp::status>(res.status), req != nullptr ? req->version() : 11};
-  for (const auto& [name, value] : res.headers) out.insert(name, value);
-  out.body() = std::move(res.body);
-  out.keep_alive(keep_alive);
-  out.prepare_payload();
-  if (req != nullptr && req->method() == bhttp::verb::head) out.body().clear();
+Task<bool> Server::Impl::WriteResponse(Stream& stream, Connection& conn, const Response& res,
+                                       int version, bool head, bool keep_alive,
+                                       std::string_view request_id) {
+  SerializeHead(conn.head, res, version, keep_alive, request_id);
+  const bool bodiless = head || (res.status >= 100 && res.status < 200) || res.status == 204 ||
+                        res.status == 304;
+  std::array<net::const_buffer, 2> buffers{
+      net::buffer(conn.head),
+      bodiless ? net::const_buffer() : net::buffer(res.body)};
   beast::error_code ec;
-  beast::get_lowest_layer(stream).expires_after(config.read_timeout);
-  co_await bhttp::async_write(stream, out, net::redirect_error(net::use_awaitable, ec));
+  std::size_t written = 0;
+  const std::size_t total = buffers[0].size() + buffers[1].size();
+  if constexpr (std::is_same_v<Stream, Socket>) {
+    // Most responses fit the socket buffer: write them now and skip a trip through the
+    // reactor and the coroutine machinery.
+    written = stream.write_some(buffers, ec);
+    if (ec == net::error::would_block) ec = {};
+    if (ec) co_return false;
+    if (written == total) co_return true;
+  }
+  conn.deadline = Clock::now() + config.read_timeout;
+  auto rest = buffers;
+  std::size_t skip = written;
+  for (auto& b : rest) {
+    const auto n = std::min(skip, b.size());
+    b += n;
+    skip -= n;
+  }
+  co_await net::async_write(stream, rest, Redirect(ec));
+  conn.deadline = kNever;
   co_return !ec;
 }
 
 Response Server::Impl::ProtocolError(const Error& e, int status_override,
-                                     Exchange& exchange) const {
-  exchange.request_id = GenerateId("req");
-  auto res = ErrorResponse(e, exchange.request_id);
+                                     std::string& request_id) const {
+  request_id = NewRequestId();
+  auto res = ErrorResponse(e, request_id);
   if (status_override != 0) res.status = status_override;
-  Finish(res, exchange.request_id);
   return res;
 }
 
 template <typename Stream>
-net::awaitable<void> Server::Impl::Serve(Stream stream, std::string remote, bool reject,
-                                         std::shared_ptr<Connection> conn) {
-  auto& lowest = beast::get_lowest_layer(stream);
-  conn->close = [&lowest] { lowest.close(); };
+Task<void> Server::Impl::Serve(Worker& worker, Stream stream, std::string remote, bool reject) {
+  auto& lowest = Lowest(stream);
+  Connection conn(worker, lowest);
   beast::error_code ec;
   try {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
-      lowest.expires_after(config.read_timeout);
-      co_await stream.async_handshake(net::ssl::stream_base::server,
-                                      net::redirect_error(net::use_awaitable, ec));
+      conn.deadline = Clock::now() + config.read_timeout;
+      co_await stream.async_handshake(net::ssl::stream_base::server, Redirect(ec));
+      conn.deadline = kNever;
     }
     if (ec) {
-      lowest.close();
+      conn.Close();
     } else if (reject) {
       connections_rejected.Inc();
       Exchange exchange;
+      std::string request_id;
       auto res = ProtocolError(
           Error(ErrorCode::kUnavailable, "too many open connections", {},
                 {"retry later", "reuse keep-alive connections instead of opening new ones"}),
-          0, exchange);
-      Record(exchange, res.status, Clock::now(), remote);
+          0, request_id);
+      exchange.request_id = request_id;
+      Record(worker, exchange, res.status, Clock::now(), remote);
       res.SetHeader("Retry-After", "1");
-      if (co_await WriteResponse(stream, std::move(res), nullptr, false)) co_await Linger(stream);
-      lowest.close();
+      if (co_await WriteResponse(stream, conn, res, 11, false, false, request_id)) {
+        co_await Linger(stream, conn);
+      }
+      conn.Close();
     } else {
       beast::flat_buffer buffer;
       for (;;) {
         if (buffer.size() == 0) {
-          conn->idle = true;
+          conn.idle = true;
           if (draining) break;
-          lowest.expires_after(config.idle_timeout);
-          const auto n = co_await stream.async_read_some(
-              buffer.prepare(4096), net::redirect_error(net::use_awaitable, ec));
-          conn->idle = false;
+          conn.deadline = Clock::now() + config.idle_timeout;
+          const auto n = co_await stream.async_read_some(buffer.prepare(kReadChunk), Redirect(ec));
+          conn.idle = false;
           if (ec) break;  // idle timeout, peer closed, or shutdown closed an idle connection
           buffer.commit(n);
         }
-        lowest.expires_after(config.read_timeout);
-        bhttp::request_parser<bhttp::string_body> parser;
-        parser.header_limit(static_cast<std::uint32_t>(config.max_header_bytes));
-        parser.body_limit(config.max_body_bytes);
-        co_await bhttp::async_read(stream, buffer, parser,
-                                   net::redirect_error(net::use_awaitable, ec));
+        conn.deadline = Clock::now() + config.read_timeout;
+        RequestParser parser(config.max_header_bytes, config.max_body_bytes);
+        for (;;) {
+          const auto used = parser.put(buffer.data(), ec);
+          buffer.consume(used);
+          if (ec == bhttp::error::need_more) {
+            ec = {};
+          } else if (ec || parser.is_done()) {
+            break;
+          }
+          const auto room = std::max(kReadChunk, buffer.capacity() - buffer.size());
+          const auto n = co_await stream.async_read_some(buffer.prepare(room), Redirect(ec));
+          if (ec) {
+            if (ec == net::error::eof) {
+              ec = parser.got_some() ? bhttp::error::partial_message : bhttp::error::end_of_stream;
+            }
+            break;
+          }
+          buffer.commit(n);
+        }
         if (ec) {
-          Exchange exchange;
+          std::string request_id;
           std::optional<Response> error;
           if (ec == bhttp::error::body_limit) {
             error = ProtocolError(
                 Error(ErrorCode::kPayloadTooLarge,
                       "request body exceeds " + std::to_string(config.max_body_bytes) + " bytes"),
-                0, exchange);
+                0, request_id);
           } else if (ec == bhttp::error::header_limit) {
             error = ProtocolError(
                 Error(ErrorCode::kInvalidArgument,
                       "request headers exceed " + std::to_string(config.max_header_bytes) +
                           " bytes"),
-                431, exchange);
+                431, request_id);
           } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
                      ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
             error = ProtocolError(
                 Error(ErrorCode::kInvalidArgument, "malformed HTTP request: " + ec.message()), 400,
-                exchange);
+                request_id);
           }
           if (error) {
-            Record(exchange, error->status, Clock::now(), remote);
-            if (co_await WriteResponse(stream, std::move(*error), nullptr, false)) {
-              co_await Linger(stream);
+            Exchange exchange;
+            exchange.request_id = request_id;
+            Record(worker, exchange, error->status, Clock::now(), remote);
+            if (co_await WriteResponse(stream, conn, *error, 11, false, false, request_id)) {
+              co_await Linger(stream, conn);
             }
           }
           break;  // also: timeout, reset, or the peer closed mid-request
         }
-        auto& request = parser.get();
+        conn.deadline = kNever;  // a handler may take longer than read_timeout
         const auto start = Clock::now();
         requests_in_flight.Inc();
         Exchange exchange;
-        auto res = co_await Handle(request, remote, exchange);
-        const bool keep_alive = request.keep_alive() && !draining;
-        const int status = res.status;
-        const bool written = co_await WriteResponse(stream, std::move(res), &request, keep_alive);
+        Request request;
+        std::optional<Response> res;
+        const Handler* pooled = nullptr;
+        bool cors_allowed = false;
+
+        // Request id, request line and headers.
+        std::string request_id;
+        for (const auto& [name, value] : parser.fields) {
+          if (EqualsIgnoreCase(name, "X-Request-Id")) {
+            if (IsSaneRequestId(value)) request_id = value;
+            break;
+          }
+        }
+        if (request_id.empty()) request_id = NewRequestId();
+        const auto method = ParseMethod(parser.method);
+        try {
+          if (!method) {
+            throw Error(ErrorCode::kMethodNotAllowed,
+                        "method " + parser.method + " is not supported");
+          }
+          exchange.method = static_cast<int>(*method);
+          exchange.method_name = MethodName(*method);
+          request = Request(*method, parser.target);
+        } catch (const Error& e) {
+          res = ErrorResponse(e, request_id);
+        }
+        if (res) {
+          request.SetRequestId(std::move(request_id));
+          exchange.path = std::string_view(parser.target).substr(0, 256);
+        } else {
+          request.SetRequestId(std::move(request_id));
+          request.SetRemoteAddress(remote);
+          for (auto& [name, value] : parser.fields) {
+            request.AddHeader(std::move(name), std::move(value));
+          }
+          request.SetBody(std::move(parser.body));
+          exchange.path = request.Path();
+
+          // CORS preflight, built-in routes, then the service's router.
+          std::string_view origin;
+          std::optional<std::string> origin_header;
+          if (!config.cors_origins.empty()) origin_header = request.Header("Origin");
+          if (origin_header) {
+            origin = *origin_header;
+            cors_allowed = std::any_of(config.cors_origins.begin(), config.cors_origins.end(),
+                                       [&](const std::string& o) { return o == "*" || o == origin; });
+          }
+          if (cors_allowed && *method == Method::kOptions &&
+              request.Header("Access-Control-Request-Method")) {
+            exchange.route_key = &kPreflightRoute;
+            exchange.route = kPreflightRoute;
+            res = Response::NoContent();
+            res->SetHeader("Access-Control-Allow-Methods",
+                           "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+            res->SetHeader("Access-Control-Allow-Headers",
+                           request.Header("Access-Control-Request-Headers")
+                               .value_or("Authorization, Content-Type, Idempotency-Key, If-Match, "
+                                         "X-Request-Id"));
+            res->SetHeader("Access-Control-Max-Age", "600");
+          } else {
+            auto match = builtins.Match(*method, request.RawPath());
+            const Router* owner = &builtins;
+            if (match.outcome == RouteMatch::Outcome::kNotFound) {
+              match = router.Match(*method, request.RawPath());
+              owner = &router;
+            }
+            if (match.outcome == RouteMatch::Outcome::kMatched) {
+              exchange.route_key = match.handler;
+              request.SetRoute(std::move(match.pattern), std::move(match.params));
+              exchange.route = request.RoutePattern();
+              if (match.options.non_blocking) {
+                res = Guarded(*match.handler, request);
+              } else {
+                pooled = match.handler;
+              }
+            } else {
+              res = ErrorResponse(owner->MatchError(request, match), request.RequestId());
+              if (match.outcome == RouteMatch::Outcome::kMethodNotAllowed) {
+                res->SetHeader("Allow", match.AllowHeader());
+              }
+            }
+          }
+          if (pooled != nullptr) {
+            res = co_await RunOnPool(
+                [pooled, &request] { return Guarded(*pooled, request); });
+          }
+          if (cors_allowed) {
+            res->SetHeader("Access-Control-Allow-Origin", std::string(origin));
+            res->SetHeader("Access-Control-Expose-Headers",
+                           "X-Request-Id, ETag, Location, Retry-After");
+            res->headers.Add("Vary", "Origin");
+          }
+        }
+        exchange.request_id = request.RequestId();
+
+        const bool keep_alive = parser.keep_alive() && !draining;
+        const bool head = method == Method::kHead;
+        const bool written = co_await WriteResponse(stream, conn, *res, parser.version, head,
+                                                    keep_alive, request.RequestId());
         requests_in_flight.Dec();
-        Record(exchange, status, start, remote);
+        Record(worker, exchange, res->status, start, remote);
         if (!written) break;
         if (!keep_alive) {
-          co_await Linger(stream);
+          co_await Linger(stream, conn);
           break;
         }
       }
-      lowest.close();
+      conn.Close();
     }
   } catch (const std::exception& e) {
     log::Error("connection failed", {{"remote", remote}, {"error", e.what()}});
-    lowest.close();
+    conn.Close();
   }
-  Unregister(conn);
 }
 
-net::awaitable<Response> Server::Impl::RunOnPool(std::function<Response()> work) {
+template <typename Work>
+Task<Response> Server::Impl::RunOnPool(Work work) {
   // Hands `work` to the handler pool and resumes this coroutine on its own executor with the
   // result, so blocking handlers never stall the I/O threads.
-  co_return co_await net::async_initiate<const net::use_awaitable_t<>&, void(Response)>(
-      [this](auto handler, std::function<Response()> job) {
+  co_return co_await net::async_initiate<const UseAwaitable&, void(Response)>(
+      [this](auto handler, Work job) {
         auto executor = net::get_associated_executor(handler);
         net::post(pool, [handler = std::move(handler), job = std::move(job), executor]() mutable {
           auto res = job();
@@ -543,113 +960,28 @@ net::awaitable<Response> Server::Impl::RunOnPool(std::function<Response()> work)
           });
         });
       },
-      net::use_awaitable, std::move(work));
+      UseAwaitable{}, std::move(work));
 }
 
-net::awaitable<Response> Server::Impl::Handle(BeastRequest& breq, const std::string& remote,
-                                              Exchange& exchange) {
-  std::string request_id;
-  if (auto it = breq.find("X-Request-Id"); it != breq.end() && IsSaneRequestId(View(it->value()))) {
-    request_id = std::string(it->value());
-  } else {
-    request_id = GenerateId("req");
-  }
-  const auto method = ParseMethod(View(breq.method_string()));
-  Request request;
-  try {
-    if (!method) {
-      throw Error(ErrorCode::kMethodNotAllowed,
-                  "method " + std::string(breq.method_string()) + " is not supported");
-    }
-    exchange.method = MethodName(*method);
-    request = Request(*method, std::string(breq.target()));
-  } catch (const Error& e) {
-    exchange.path = std::string(breq.target().substr(0, 256));
-    exchange.request_id = request_id;
-    auto res = ErrorResponse(e, request_id);
-    Finish(res, request_id);
-    co_return res;
-  }
-  exchange.path = request.Path();
-  exchange.request_id = request_id;
-  request.SetRequestId(std::move(request_id));
-  request.SetRemoteAddress(remote);
-  for (const auto& field : breq) {
-    request.AddHeader(std::string(field.name_string()), std::string(field.value()));
-  }
-  request.SetBody(std::move(breq.body()));
-
-  Response res;
-  const auto origin = request.Header("Origin");
-  const bool cors_allowed =
-      origin && std::any_of(config.cors_origins.begin(), config.cors_origins.end(),
-                            [&](const std::string& o) { return o == "*" || o == *origin; });
-  if (cors_allowed && *method == Method::kOptions &&
-      request.Header("Access-Control-Request-Method")) {
-    exchange.route = "preflight";
-    res = Response::NoContent();
-    res.SetHeader("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
-    res.SetHeader("Access-Control-Allow-Headers",
-                  request.Header("Access-Control-Request-Headers")
-                      .value_or("Authorization, Content-Type, Idempotency-Key, If-Match, "
-                                "X-Request-Id"));
-    res.SetHeader("Access-Control-Max-Age", "600");
-  } else {
-    auto match = builtins.Match(*method, request.RawPath());
-    const Router* owner = &builtins;
-    if (match.outcome == RouteMatch::Outcome::kNotFound) {
-      match = router.Match(*method, request.RawPath());
-      owner = &router;
-    }
-    if (match.outcome == RouteMatch::Outcome::kMatched) {
-      exchange.route = match.pattern;
-      request.SetRoute(std::move(match.pattern), std::move(match.params));
-      const Handler& handler = *match.handler;
-      if (match.options.non_blocking) {
-        res = Guarded(handler, request);
-      } else {
-        res = co_await RunOnPool([&handler, &request] { return Guarded(handler, request); });
-      }
-    } else {
-      res = ErrorResponse(owner->MatchError(request, match), request.RequestId());
-      if (match.outcome == RouteMatch::Outcome::kMethodNotAllowed) {
-        res.SetHeader("Allow", match.AllowHeader());
-      }
-    }
-  }
-  if (cors_allowed) {
-    res.SetHeader("Access-Control-Allow-Origin", *origin);
-    res.SetHeader("Access-Control-Expose-Headers", "X-Request-Id, ETag, Location, Retry-After");
-    res.headers.Add("Vary", "Origin");
-  }
-  Finish(res, request.RequestId());
-  co_return res;
-}
-
-void Server::Impl::Finish(Response& res, const std::string& request_id) const {
-  res.SetHeader("X-Request-Id", request_id);
-  res.SetHeader("X-Content-Type-Options", "nosniff");
-  res.SetHeader("X-Frame-Options", "DENY");
-  if (res.status >= 400 && !res.headers.Has("Cache-Control")) {
-    res.SetHeader("Cache-Control", "no-store");
-  }
-  if (config.TlsEnabled()) {
-    res.SetHeader("Strict-Transport-Security", "max-age=31536000");
-  }
-}
-
-void Server::Impl::Record(const Exchange& exchange, int status, Clock::time_point start,
-                          const std::string& remote) {
+void Server::Impl::Record(Worker& worker, const Exchange& exchange, int status,
+                          Clock::time_point start, const std::string& remote) {
   const std::chrono::duration<double> elapsed = Clock::now() - start;
-  requests_total.WithLabels({exchange.route, exchange.method, std::to_string(status)}).Inc();
-  request_duration.WithLabels({exchange.route, exchange.method}).Observe(elapsed.count());
+  auto& slot = worker.metric_cache[MetricKey{exchange.route_key, exchange.method, status}];
+  if (slot.requests == nullptr) {
+    const std::string route(exchange.route);
+    const std::string method(exchange.method_name);
+    slot.requests = &requests_total.WithLabels({route, method, std::to_string(status)});
+    slot.duration = &request_duration.WithLabels({route, method});
+  }
+  slot.requests->Inc();
+  slot.duration->Observe(elapsed.count());
   if (config.access_log) {
-    log::Info("request", {{"method", exchange.method},
-                          {"route", exchange.route},
-                          {"path", exchange.path},
+    log::Info("request", {{"method", std::string(exchange.method_name)},
+                          {"route", std::string(exchange.route)},
+                          {"path", std::string(exchange.path)},
                           {"status", status},
                           {"duration_ms", elapsed.count() * 1000.0},
-                          {"request_id", exchange.request_id},
+                          {"request_id", std::string(exchange.request_id)},
                           {"remote", remote}});
   }
 }

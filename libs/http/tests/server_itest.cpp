@@ -91,6 +91,83 @@ TEST(Server, ConcurrentClientsAllSucceed) {
             std::string::npos);
 }
 
+// Each I/O thread has its own event loop and connections are handed out round-robin: every
+// connection, inline or pooled, must still be served, counted once, and drained on shutdown.
+TEST(Server, SeveralIoThreadsServeEveryConnectionAndShutDown) {
+  ServerConfig config;
+  config.io_threads = 3;
+  Router router = PingRouter();
+  router.Get("/v1/inline", [](const Request&) { return Response::Ok({{"inline", true}}); },
+             {.non_blocking = true});
+  TestServer server(std::move(router), config);
+  std::vector<std::unique_ptr<RawConnection>> conns;
+  for (int i = 0; i < 7; ++i) {
+    conns.push_back(std::make_unique<RawConnection>(server.Port()));
+    ASSERT_TRUE(conns.back()->Connected());
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (auto& c : conns) {
+      ASSERT_TRUE(c->Send(Get(round % 2 == 0 ? "/v1/ping" : "/v1/inline")));
+    }
+    for (auto& c : conns) {
+      auto res = c->ReadResponse();
+      ASSERT_TRUE(res);
+      EXPECT_EQ(StatusOf(*res), 200);
+    }
+  }
+  // A request is counted just after its response is written, so wait for the last ones.
+  const auto counted = [&](const std::string& sample) {
+    for (int i = 0; i < 200; ++i) {
+      if (server.Registry().Expose().find(sample) != std::string::npos) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  };
+  EXPECT_TRUE(counted(R"(http_requests_total{route="/v1/ping",method="GET",status="200"} 14)"))
+      << server.Registry().Expose();
+  EXPECT_TRUE(counted(R"(http_requests_total{route="/v1/inline",method="GET",status="200"} 7)"))
+      << server.Registry().Expose();
+  EXPECT_TRUE(counted("http_connections_open 7")) << server.Registry().Expose();
+  server.StopAndWait();
+  for (auto& c : conns) EXPECT_TRUE(c->WaitClosed(2s)) << "idle connections are closed";
+}
+
+// The server owns framing and the security headers: a handler cannot duplicate or override
+// them or split the response with CR/LF, and a 204 has neither length nor body.
+TEST(Server, ServerOwnsFramingAndSecurityHeaders) {
+  Router router;
+  router.Get("/v1/sneaky", [](const Request&) {
+    auto res = Response::Text(200, "hello");
+    res.headers.Add("Content-Length", "999");
+    res.headers.Add("X-Frame-Options", "ALLOW");
+    res.headers.Add("X-Custom", "kept");
+    res.headers.Add("X-Split", "a\r\nSet-Cookie: evil=1");
+    return res;
+  });
+  router.Delete("/v1/thing", [](const Request&) { return Response::NoContent(); });
+  TestServer server(std::move(router));
+  RawConnection conn(server.Port());
+  ASSERT_TRUE(conn.Send(Get("/v1/sneaky")));
+  auto res = conn.ReadResponse();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(BodyOf(*res), "hello");
+  EXPECT_EQ(HeaderOf(*res, "Content-Length"), "5");
+  EXPECT_EQ(HeaderOf(*res, "X-Frame-Options"), "DENY");
+  EXPECT_EQ(HeaderOf(*res, "X-Custom"), "kept");
+  EXPECT_EQ(res->find("Set-Cookie"), std::string::npos) << *res;
+  EXPECT_EQ(res->find("999"), std::string::npos) << *res;
+
+  ASSERT_TRUE(conn.Send("DELETE /v1/thing HTTP/1.1\r\nHost: test\r\n\r\n" + Get("/v1/sneaky")));
+  auto no_content = conn.ReadResponse();
+  ASSERT_TRUE(no_content);
+  EXPECT_EQ(StatusOf(*no_content), 204);
+  EXPECT_FALSE(HeaderOf(*no_content, "Content-Length"));
+  auto next = conn.ReadResponse();  // proves the 204 carried no body
+  ASSERT_TRUE(next);
+  EXPECT_EQ(StatusOf(*next), 200);
+  EXPECT_EQ(BodyOf(*next), "hello");
+}
+
 TEST(Server, RequestIdIsEchoedWhenSaneAndGeneratedOtherwise) {
   TestServer server(PingRouter());
   RawConnection conn(server.Port());

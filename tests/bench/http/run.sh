@@ -3,6 +3,11 @@
 # Usage: tests/bench/http/run.sh [--build-dir DIR] [--duration 10s] [--connections 50]
 #                                [--handler-threads 8]
 # Needs: a Release build of bench_http_server (see docs/benchmarks.md), nginx (nginx-light), wrk.
+#
+# Pairings: "io=1" rows are compared with nginx 1 worker (one core for the server, one for wrk:
+# the headline), "io=2" rows with nginx 2 workers. "srv cpu" and "wrk cpu" are the CPU the
+# server (all its threads/processes) and wrk used, in percent of one core, so a saturated wrk
+# (the client shares the two cores) is visible; "us/req" is server CPU per request.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
@@ -47,16 +52,34 @@ wait_port() {
   return 1
 }
 
-# Runs wrk and prints "req_per_s p50_ms p99_ms".
+# CPU seconds used so far by the given processes (all their threads).
+cpu_seconds() {
+  local ticks=0 pid
+  for pid in "$@"; do
+    [[ -r "/proc/$pid/stat" ]] || continue
+    ticks=$((ticks + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$pid/stat")))
+  done
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
+}
+
+# Runs wrk against URL $1 (label $2) while accounting the CPU of server pids $3...; prints
+# "req_per_s p50_ms p99_ms server_cpu_pct wrk_cpu_pct".
 measure() {
-  local out
-  out="$(wrk -t2 -c"$connections" -d"$duration" --latency "$1")"
-  echo "$out" >"$work/wrk-$(echo "$2" | tr ' =/' '___').txt"
-  local rps p50 p99
-  rps="$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")"
-  p50="$(awk '$1=="50%" {print $2}' <<<"$out")"
-  p99="$(awk '$1=="99%" {print $2}' <<<"$out")"
-  echo "$rps $(to_ms "$p50") $(to_ms "$p99")"
+  local url="$1" label="$2"; shift 2
+  local file="$work/wrk-$(echo "$label" | tr ' =/()' '_____').txt"
+  local before after
+  before="$(cpu_seconds "$@")"
+  /usr/bin/time -f '%e %U %S' -o "$file.time" \
+    wrk -t2 -c"$connections" -d"$duration" --latency "$url" >"$file"
+  after="$(cpu_seconds "$@")"
+  local rps p50 p99 srv wrk_cpu
+  rps="$(awk '/^Requests\/sec:/ {print $2}' "$file")"
+  p50="$(awk '$1=="50%" {print $2}' "$file")"
+  p99="$(awk '$1=="99%" {print $2}' "$file")"
+  read -r elapsed user sys <"$file.time"
+  srv="$(awk -v a="$before" -v b="$after" -v e="$elapsed" 'BEGIN { printf "%.0f", (b - a) / e * 100 }')"
+  wrk_cpu="$(awk -v u="$user" -v s="$sys" -v e="$elapsed" 'BEGIN { printf "%.0f", (u + s) / e * 100 }')"
+  echo "$rps $(to_ms "$p50") $(to_ms "$p99") $srv $wrk_cpu"
 }
 
 to_ms() {
@@ -67,37 +90,49 @@ to_ms() {
     else print v }'
 }
 
-# nginx: one worker, no access log, the same bytes.
-nginx_port="$(free_port)"
-mkdir -p "$work/nginx"
-cat >"$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
+declare -a names results
+nginx_rps=()  # by worker count
+
+# nginx: N workers, no access log, the same bytes.
+run_nginx() {  # workers
+  local workers="$1" port dir reuseport=""
+  # Without reuseport one worker tends to accept all of wrk's connections at once and the
+  # others idle; with it the kernel spreads connections over the workers.
+  [[ "$workers" == 1 ]] || reuseport=" reuseport"
+  port="$(free_port)"
+  dir="$work/nginx-$workers"
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<CONF
+worker_processes $workers;
 daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
 events { worker_connections 1024; }
 http {
   access_log off;
-  client_body_temp_path $work/nginx;
-  proxy_temp_path $work/nginx;
-  fastcgi_temp_path $work/nginx;
-  uwsgi_temp_path $work/nginx;
-  scgi_temp_path $work/nginx;
+  client_body_temp_path $dir;
+  proxy_temp_path $dir;
+  fastcgi_temp_path $dir;
+  uwsgi_temp_path $dir;
+  scgi_temp_path $dir;
   keepalive_requests 1000000;
   server {
-    listen 127.0.0.1:$nginx_port;
+    listen 127.0.0.1:$port$reuseport;
     location /v1/ping { default_type application/json; return 200 '$body'; }
   }
 }
 CONF
-"$nginx_bin" -c "$work/nginx/nginx.conf" -p "$work/nginx" &
-pids+=($!)
-wait_port "$nginx_port"
-[[ "$(curl -s "http://127.0.0.1:$nginx_port/v1/ping")" == "$body" ]] || { echo "nginx answers wrong bytes" >&2; exit 1; }
-
-declare -a names results
-read -r n_rps n_p50 n_p99 < <(measure "http://127.0.0.1:$nginx_port/v1/ping" nginx)
-names+=("nginx (1 worker)"); results+=("$n_rps $n_p50 $n_p99")
+  "$nginx_bin" -c "$dir/nginx.conf" -p "$dir" &
+  local pid=$!
+  pids+=("$pid")
+  wait_port "$port"
+  [[ "$(curl -s "http://127.0.0.1:$port/v1/ping")" == "$body" ]] || { echo "nginx answers wrong bytes" >&2; exit 1; }
+  local label="nginx ($workers worker$([[ $workers == 1 ]] || echo s))"
+  local r; r="$(measure "http://127.0.0.1:$port/v1/ping" "$label" "$pid" $(pgrep -P "$pid"))"
+  kill -QUIT "$pid"; wait "$pid" || true
+  names+=("$label"); results+=("$r")
+  read -r nginx_rps[$workers] _ <<<"$r"
+}
 
 run_ours() {  # label, args...
   local label="$1"; shift
@@ -106,21 +141,34 @@ run_ours() {  # label, args...
   local pid=$!
   wait_port "$port"
   [[ "$(curl -s "http://127.0.0.1:$port/v1/ping")" == "$body" ]] || { echo "$label answers wrong bytes" >&2; exit 1; }
-  local r; r="$(measure "http://127.0.0.1:$port/v1/ping" "$label")"
+  local r; r="$(measure "http://127.0.0.1:$port/v1/ping" "$label" "$pid")"
   kill -TERM "$pid"; wait "$pid" || true
   names+=("$label"); results+=("$r")
 }
 
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+run_nginx 1
 run_ours "dbaas io=1 inline" --io-threads 1
-run_ours "dbaas io=2 inline" --io-threads 2
 run_ours "dbaas io=1 pooled" --io-threads 1 --pooled
+run_nginx 2
+run_ours "dbaas io=2 inline" --io-threads 2
 run_ours "dbaas io=2 pooled" --io-threads 2 --pooled
+load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo
 echo "wrk -t2 -c$connections -d$duration --latency, GET /v1/ping, handler_threads=$handler_threads, $(nproc) cores"
-printf '%-22s %12s %10s %10s %12s\n' server "req/s" "p50 ms" "p99 ms" "vs nginx"
+echo "load average before: $load_before, after: $load_after"
+printf '%-20s %11s %8s %8s %9s %8s %8s %7s\n' server "req/s" "p50 ms" "p99 ms" "vs nginx" \
+  "srv cpu" "wrk cpu" "us/req"
 for i in "${!names[@]}"; do
-  read -r rps p50 p99 <<<"${results[$i]}"
-  ratio="$(awk -v a="$rps" -v b="$n_rps" 'BEGIN { printf "%.2fx", a / b }')"
-  printf '%-22s %12s %10s %10s %12s\n' "${names[$i]}" "$rps" "$p50" "$p99" "$ratio"
+  read -r rps p50 p99 srv wrk_cpu <<<"${results[$i]}"
+  case "${names[$i]}" in
+    *io=2*|*"2 workers"*) base="${nginx_rps[2]}" ;;
+    *) base="${nginx_rps[1]}" ;;
+  esac
+  ratio="$(awk -v a="$rps" -v b="$base" 'BEGIN { printf "%.2fx", a / b }')"
+  per_req="$(awk -v c="$srv" -v r="$rps" 'BEGIN { printf "%.1f", c / 100 / r * 1e6 }')"
+  printf '%-20s %11s %8s %8s %9s %7s%% %7s%% %7s\n' "${names[$i]}" "$rps" "$p50" "$p99" \
+    "$ratio" "$srv" "$wrk_cpu" "$per_req"
 done
+echo "io=1 rows are compared with nginx 1 worker (headline), io=2 rows with nginx 2 workers."
