@@ -13,6 +13,7 @@
 #include <array>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <nlohmann/json.hpp>
 
 #include "base64url.hpp"
@@ -276,11 +277,12 @@ std::string PublicKey::Thumbprint() const {
   nlohmann::json canonical;
   // RFC 7638 section 3.2: only the required members, in lexicographic order (which is how
   // nlohmann::json orders object members) and without whitespace.
-  for (const char* name : type_ == KeyType::kEcP256
-                              ? std::initializer_list<const char*>{"crv", "kty", "x", "y"}
-                              : std::initializer_list<const char*>{"e", "kty", "n"}) {
-    canonical[name] = full.at(name);
-  }
+  static constexpr std::array<const char*, 4> kEcMembers{"crv", "kty", "x", "y"};
+  static constexpr std::array<const char*, 3> kRsaMembers{"e", "kty", "n"};
+  const std::span<const char* const> members =
+      type_ == KeyType::kEcP256 ? std::span<const char* const>(kEcMembers)
+                                : std::span<const char* const>(kRsaMembers);
+  for (const char* name : members) canonical[name] = full.at(name);
   return crypto::Base64UrlEncode(crypto::Sha256(canonical.dump()));
 }
 
