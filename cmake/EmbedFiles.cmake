@@ -24,10 +24,12 @@ string(APPEND body \"};\\n}  // namespace\\nstd::span<const dbaas::store::Migrat
 file(WRITE \"\${OUT}.tmp\" \"\${body}\")
 execute_process(COMMAND \${CMAKE_COMMAND} -E copy_if_different \"\${OUT}.tmp\" \"\${OUT}\")
 ")
+  # VERBATIM: the file list is ';'-separated, which a shell would otherwise split into commands.
   add_custom_command(
     OUTPUT "${out}"
     COMMAND ${CMAKE_COMMAND} "-DFILES=${sql_files}" "-DOUT=${out}" -P "${script}"
     DEPENDS ${sql_files} "${script}"
-    COMMENT "Embedding migrations for ${E_TARGET}")
+    COMMENT "Embedding migrations for ${E_TARGET}"
+    VERBATIM)
   target_sources(${E_TARGET} PRIVATE "${out}")
 endfunction()
