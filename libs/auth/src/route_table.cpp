@@ -22,26 +22,46 @@ bool IsParam(std::string_view segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
-// The number of literal segments when `pattern` matches `path`, else -1.
+// "{id}:verb" (a custom method in the style of AIP-136): the parameter's length, or npos.
+std::size_t SuffixedParamEnd(std::string_view segment) {
+  if (segment.size() < 4 || segment.front() != '{') return std::string_view::npos;
+  const auto close = segment.find('}');
+  if (close == std::string_view::npos || close + 1 >= segment.size() || segment[close + 1] != ':') {
+    return std::string_view::npos;
+  }
+  return close + 1;
+}
+
+// How well `pattern` matches `path`, else -1: a literal segment scores 2, a "{param}:verb"
+// segment 1 and a plain "{param}" 0, so literals beat custom methods beat parameters.
 int MatchScore(std::string_view pattern, const std::vector<std::string_view>& path,
                std::vector<std::pair<std::string, std::string>>* params) {
   const auto parts = Segments(pattern);
   if (parts.size() != path.size()) return -1;
-  int literals = 0;
+  int score = 0;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    if (IsParam(parts[i])) {
-      if (path[i].empty()) return -1;
+    const auto part = parts[i];
+    const auto segment = path[i];
+    if (IsParam(part)) {
+      if (segment.empty()) return -1;
       if (params != nullptr) {
-        params->emplace_back(std::string(parts[i].substr(1, parts[i].size() - 2)),
-                             std::string(path[i]));
+        params->emplace_back(std::string(part.substr(1, part.size() - 2)), std::string(segment));
       }
-    } else if (parts[i] == path[i]) {
-      ++literals;
+    } else if (const auto end = SuffixedParamEnd(part); end != std::string_view::npos) {
+      const auto suffix = part.substr(end);  // ":verb"
+      if (segment.size() <= suffix.size() || !segment.ends_with(suffix)) return -1;
+      if (params != nullptr) {
+        params->emplace_back(std::string(part.substr(1, end - 2)),
+                             std::string(segment.substr(0, segment.size() - suffix.size())));
+      }
+      score += 1;
+    } else if (part == segment) {
+      score += 2;
     } else {
       return -1;
     }
   }
-  return literals;
+  return score;
 }
 
 }  // namespace

@@ -62,6 +62,25 @@ TEST(RouteTableTest, OverridesWinOverGenericRoutes) {
   EXPECT_EQ(got->action, "read");
 }
 
+TEST(RouteTableTest, CustomMethodsBeatParametersAndLoseToLiterals) {
+  RouteTable table;
+  table.AddCollection("/v1/users", "users");
+  table.Add({"POST", "/v1/users/{id}:unlock", "users", "update"});
+  table.Add({"GET", "/v1/users:search", "users", "read"});
+  auto got = table.Resolve("POST", "/v1/users/usr_1:unlock");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->action, "update");
+  EXPECT_EQ(got->params, (std::vector<std::pair<std::string, std::string>>{{"id", "usr_1"}}));
+  // A bare suffix names no resource, and a plain id still resolves to the collection rules.
+  got = table.Resolve("POST", "/v1/users/:unlock");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->action, "create");
+  got = table.Resolve("GET", "/v1/users:search");
+  ASSERT_TRUE(got);
+  EXPECT_EQ(got->action, "read");
+  EXPECT_TRUE(got->params.empty());
+}
+
 TEST(RouteTableTest, DeniesByDefault) {
   const RouteTable table = Table();
   EXPECT_FALSE(table.Resolve("GET", "/v1/secrets"));
