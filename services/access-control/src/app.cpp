@@ -1,14 +1,29 @@
 #include "app.hpp"
 
 #include <memory>
+#include <thread>
+#include <vector>
 
+#include "bootstrap_admin.hpp"
 #include "dbaas/common/clock.hpp"
 #include "dbaas/common/log.hpp"
 #include "dbaas/http/router.hpp"
 #include "dbaas/store/store.hpp"
+#include "domain/api_key_service.hpp"
+#include "domain/password.hpp"
+#include "domain/role_service.hpp"
+#include "domain/signing_keys.hpp"
 #include "domain/tenant_events.hpp"
+#include "domain/token_service.hpp"
+#include "domain/user_service.hpp"
+#include "handlers/api_key_handlers.hpp"
+#include "handlers/auth_handlers.hpp"
+#include "handlers/role_handlers.hpp"
 #include "handlers/tenant_handlers.hpp"
+#include "handlers/user_handlers.hpp"
+#include "repository/pg_identity_repository.hpp"
 #include "repository/pg_tenant_repository.hpp"
+#include "repository/pg_token_repository.hpp"
 
 namespace dbaas::access_control {
 
@@ -16,13 +31,90 @@ std::span<const store::Migration> Migrations();  // generated from src/migration
 
 namespace {
 
+using std::chrono::duration_cast;
+using std::chrono::seconds;
+
+// Settings of access-control beyond the host's common ones.
+struct Settings {
+  TokenConfig tokens;
+  std::optional<std::string> admin_password;
+  std::filesystem::path admin_password_file;
+};
+
+Settings ReadSettings(ConfigReader& cfg) {
+  Settings s;
+  s.tokens.issuer = cfg.String("DBAAS_TOKEN_ISSUER", "dbaas");
+  s.tokens.audience = cfg.String("DBAAS_TOKEN_AUDIENCE", "dbaas");
+  s.tokens.access_ttl = duration_cast<seconds>(
+      cfg.Duration("DBAAS_ACCESS_TOKEN_TTL", std::chrono::minutes(15), seconds(30)));
+  s.tokens.refresh_ttl = duration_cast<seconds>(
+      cfg.Duration("DBAAS_REFRESH_TOKEN_TTL", std::chrono::hours(7 * 24), std::chrono::minutes(1)));
+  s.tokens.lockout.lock_duration = duration_cast<seconds>(
+      cfg.Duration("DBAAS_LOGIN_LOCK_DURATION", std::chrono::minutes(15), seconds(1)));
+  s.tokens.source_max_failures =
+      static_cast<int>(cfg.Int("DBAAS_LOGIN_SOURCE_MAX_FAILURES", 20, 1, 100'000));
+  s.tokens.source_window = duration_cast<seconds>(
+      cfg.Duration("DBAAS_LOGIN_SOURCE_WINDOW", std::chrono::minutes(5), seconds(1)));
+  if (s.tokens.issuer.empty()) cfg.Fail("DBAAS_TOKEN_ISSUER", "must not be empty");
+  if (s.tokens.audience.empty()) cfg.Fail("DBAAS_TOKEN_AUDIENCE", "must not be empty");
+  if (auto password = cfg.String("DBAAS_ADMIN_PASSWORD", ""); !password.empty()) {
+    if (auto problem = CheckPassword(password, "admin")) {
+      cfg.Fail("DBAAS_ADMIN_PASSWORD", *problem);  // the problem, never the value
+    }
+    s.admin_password = password;
+  }
+  s.admin_password_file =
+      std::filesystem::path(cfg.String("DBAAS_STATE_DIR", ".dbaas")) / "secrets" / "admin.password";
+  return s;
+}
+
 // Everything the service builds, kept alive by the host.
 struct Components {
-  explicit Components(service::Context& ctx)
-      : repository(ctx.pool), tenants(repository, ctx.clock), handlers(tenants) {}
-  PgTenantRepository repository;
+  Components(service::Context& ctx, Settings s)
+      : settings(std::move(s)),
+        tenant_repository(ctx.pool),
+        identity_repository(ctx.pool),
+        token_repository(ctx.pool),
+        keys(token_repository, ctx.master_keys, ctx.clock,
+             settings.tokens.access_ttl + settings.tokens.leeway),
+        roles(identity_repository, tenant_repository, ctx.clock),
+        tenants(tenant_repository, ctx.clock),
+        users(identity_repository, token_repository, tenant_repository, roles, ctx.clock),
+        api_keys(identity_repository, tenant_repository, roles, ctx.clock),
+        tokens(identity_repository, token_repository, tenant_repository, roles, keys, ctx.clock,
+               settings.tokens,
+               [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }),
+        tenant_handlers(tenants, tokens),
+        user_handlers(users, tokens),
+        role_handlers(roles, tokens),
+        api_key_handlers(api_keys, tokens),
+        auth_handlers(tokens, keys) {}
+
+  // Runs after the master key is loaded and migrations are applied.
+  void Bootstrap() {
+    keys.EnsureActive();
+    // Opens every published key now, so a wrong master key stops the start instead of logins.
+    keys.Published();
+    if (identity_repository.AnyPlatformAdmin()) return;
+    users.EnsureBootstrapAdmin(
+        BootstrapAdminPassword(settings.admin_password, settings.admin_password_file));
+  }
+
+  Settings settings;
+  PgTenantRepository tenant_repository;
+  PgIdentityRepository identity_repository;
+  PgTokenRepository token_repository;
+  SigningKeys keys;
+  RoleService roles;
   TenantService tenants;
-  TenantHandlers handlers;
+  UserService users;
+  ApiKeyService api_keys;
+  TokenService tokens;
+  TenantHandlers tenant_handlers;
+  UserHandlers user_handlers;
+  RoleHandlers role_handlers;
+  ApiKeyHandlers api_key_handlers;
+  AuthHandlers auth_handlers;
 };
 
 }  // namespace
@@ -33,16 +125,24 @@ service::Definition Definition() {
   def.default_port = kDefaultPort;
   def.migrations = Migrations();
   def.configure = [](service::Context& ctx) {
-    auto components = std::make_shared<Components>(ctx);
-    components->handlers.Register(ctx.router);
-    auto* repository = &components->repository;
-    ctx.workers.push_back(service::Worker{
-        "idempotency-purge",
-        [repository] {
-          const auto purged = repository->PurgeIdempotencyKeys();
-          if (purged > 0) log::Info("purged idempotency keys", {{"count", purged}});
-        },
-        {}});
+    auto components = std::make_shared<Components>(ctx, ReadSettings(ctx.config));
+    components->tenant_handlers.Register(ctx.router);
+    components->user_handlers.Register(ctx.router);
+    components->role_handlers.Register(ctx.router);
+    components->api_key_handlers.Register(ctx.router);
+    components->auth_handlers.Register(ctx.router);
+    auto* c = components.get();
+    const Clock* clock = &ctx.clock;
+    ctx.workers.push_back(service::Worker{"bootstrap", [c] { c->Bootstrap(); }, {}});
+    ctx.workers.push_back(service::Worker{"purge",
+                                          [c, clock] {
+                                            const auto purged =
+                                                c->tenant_repository.PurgeIdempotencyKeys() +
+                                                c->token_repository.PurgeExpired(clock->Now());
+                                            if (purged > 0)
+                                              log::Info("purged expired rows", {{"count", purged}});
+                                          },
+                                          {}});
     ctx.keep_alive.push_back(components);
   };
   return def;

@@ -6,8 +6,8 @@ namespace dbaas::access_control {
 
 inline constexpr std::uint16_t kDefaultPort = 8081;
 
-/// The access-control service: tenants (users, roles, tokens and audit follow). The composition
-/// root: repository -> domain service -> handlers, on the shared service host.
+/// The access-control service: tenants, users, roles, API keys, signing keys and tokens. The
+/// composition root: repository -> domain service -> handlers, on the shared service host.
 service::Definition Definition();
 
 }  // namespace dbaas::access_control

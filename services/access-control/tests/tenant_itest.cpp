@@ -6,6 +6,7 @@
 #include <set>
 #include <thread>
 
+#include "ac_fixture.hpp"
 #include "app.hpp"
 #include "dbaas/common/crypto.hpp"
 #include "dbaas/events/consumer.hpp"
@@ -21,48 +22,20 @@ namespace {
 using nlohmann::json;
 
 // One PostgreSQL, one NATS and one service for the whole suite; each test uses its own names.
+// Calls are made as the bootstrap platform administrator unless a test says otherwise.
 class TenantApi : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    pg_ = std::make_unique<testing::PostgresServer>();
-    nats_ = std::make_unique<testing::NatsServer>();
-    db_url_ = pg_->CreateDatabase("access_control");
-    key_dir_ = std::filesystem::temp_directory_path() / ("dbaas-ac-" + crypto::RandomToken(6));
-    std::map<std::string, std::string> env{
-        {"DBAAS_DATABASE_URL", db_url_},
-        {"DBAAS_NATS_URL", nats_->Url()},
-        {"DBAAS_HTTP_PORT", "0"},
-        {"DBAAS_HTTP_ACCESS_LOG", "false"},
-        {"DBAAS_MASTER_KEY_FILE", (key_dir_ / "secrets" / "master.key").string()},
-        {"DBAAS_LOG_LEVEL", "warn"}};
-    host_ = std::make_unique<service::Host>(
-        Definition(), [env](std::string_view name) -> std::optional<std::string> {
-          auto it = env.find(std::string(name));
-          if (it == env.end()) return std::nullopt;
-          return it->second;
-        });
-    host_->Start();
-    host_->RunInBackground();
+    ac_ = std::make_unique<test::AcService>(
+        std::map<std::string, std::string>{{"DBAAS_ADMIN_PASSWORD", "tenant-itest-admin-pw"}});
   }
 
-  static void TearDownTestSuite() {
-    host_.reset();
-    nats_.reset();
-    pg_.reset();
-    std::filesystem::remove_all(key_dir_);
-  }
+  static void TearDownTestSuite() { ac_.reset(); }
 
   static http::ClientResponse Call(http::Method method, const std::string& target,
                                    const std::optional<json>& body = std::nullopt,
                                    http::Headers headers = {}) {
-    http::ClientRequest req;
-    req.method = method;
-    req.host = "127.0.0.1";
-    req.port = host_->Port();
-    req.target = target;
-    req.headers = std::move(headers);
-    if (body) req.JsonBody(*body);
-    return client_.Send(std::move(req));
+    return ac_->Call(method, target, body, ac_->AdminToken(), std::move(headers));
   }
 
   static std::string UniqueName(const std::string& base) {
@@ -83,11 +56,7 @@ class TenantApi : public ::testing::Test {
     EXPECT_TRUE(body["timestamp"].is_string());
   }
 
-  static inline std::unique_ptr<testing::PostgresServer> pg_;
-  static inline std::unique_ptr<testing::NatsServer> nats_;
-  static inline std::unique_ptr<service::Host> host_;
-  static inline std::string db_url_;
-  static inline std::filesystem::path key_dir_;
+  static inline std::unique_ptr<test::AcService> ac_;
   static inline http::Client client_{http::ClientConfig{}};
 };
 
@@ -131,8 +100,9 @@ TEST_F(TenantApi, InvalidBodiesListEveryProblemAndCreateNothing) {
   http::ClientRequest raw;
   raw.method = http::Method::kPost;
   raw.host = "127.0.0.1";
-  raw.port = host_->Port();
+  raw.port = ac_->Port();
   raw.target = "/v1/tenants";
+  raw.headers.Set("Authorization", "Bearer " + ac_->AdminToken());
   raw.body = "{not json";
   raw.headers.Set("Content-Type", "application/json");
   ExpectStandardError(client_.Send(raw), 400, "INVALID_ARGUMENT");
@@ -239,11 +209,11 @@ TEST_F(TenantApi, EveryCommittedChangeIsPublishedOnceAndRejectedOnesNever) {
   ExpectStandardError(Call(http::Method::kGet, "/v1/tenants/" + id), 404, "NOT_FOUND");
 
   store::PoolConfig pool_config;
-  pool_config.dsn = db_url_;
+  pool_config.dsn = ac_->DbUrl();
   pool_config.size = 2;
   store::Pool pool(pool_config);
   events::NatsConfig nats_config;
-  nats_config.url = nats_->Url();
+  nats_config.url = ac_->Nats().Url();
   nats_config.name = "itest";
   events::JetStream js(nats_config);
   std::mutex mu;
@@ -293,6 +263,48 @@ TEST_F(TenantApi, HealthAndMetricsEndpoints) {
   EXPECT_EQ(metrics.body.find("route=\"/v1/tenants/ten_"), std::string::npos);
   EXPECT_NE(metrics.body.find("dbaas_db_pool_connections_open"), std::string::npos);
   EXPECT_NE(metrics.body.find("dbaas_events_outbox_pending"), std::string::npos);
+}
+
+TEST_F(TenantApi, EveryRouteNeedsCredentials) {
+  for (auto [method, target] : std::vector<std::pair<http::Method, std::string>>{
+           {http::Method::kGet, "/v1/tenants"},
+           {http::Method::kPost, "/v1/tenants"},
+           {http::Method::kGet, "/v1/tenants/" + TenantId::Generate().str()},
+           {http::Method::kPatch, "/v1/tenants/" + TenantId::Generate().str()},
+           {http::Method::kDelete, "/v1/tenants/" + TenantId::Generate().str()}}) {
+    auto resp = ac_->Call(method, target, json{{"name", "nope"}});
+    ExpectStandardError(resp, 401, "UNAUTHENTICATED");
+    ExpectStandardError(ac_->Call(method, target, json{{"name", "nope"}}, "not-a-token"), 401,
+                        "UNAUTHENTICATED");
+  }
+}
+
+TEST_F(TenantApi, TenantUsersSeeOnlyTheirOwnTenantAndChangeNothing) {
+  const auto mine = ac_->CreateTenant(UniqueName("mine"));
+  const auto other = ac_->CreateTenant(UniqueName("other"));
+  const auto email = UniqueName("t-admin") + "@example.com";
+  ac_->CreateUser(email, "tenant-admin-password", mine, {"tenant-admin"});
+  const auto token = ac_->Login(email, "tenant-admin-password");
+
+  auto own = ac_->Call(http::Method::kGet, "/v1/tenants/" + mine, std::nullopt, token);
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(own.Json()["id"], mine);
+  ExpectStandardError(ac_->Call(http::Method::kGet, "/v1/tenants/" + other, std::nullopt, token),
+                      404, "NOT_FOUND");
+  auto list = ac_->Call(http::Method::kGet, "/v1/tenants?page_size=100", std::nullopt, token);
+  ASSERT_EQ(list.status, 200) << list.body;
+  ASSERT_EQ(list.Json()["tenants"].size(), 1U);
+  EXPECT_EQ(list.Json()["tenants"][0]["id"], mine);
+
+  // Only platform admins create, change and delete tenants.
+  ExpectStandardError(
+      ac_->Call(http::Method::kPost, "/v1/tenants", json{{"name", UniqueName("x")}}, token), 403,
+      "PERMISSION_DENIED");
+  ExpectStandardError(ac_->Call(http::Method::kPatch, "/v1/tenants/" + mine,
+                                json{{"display_name", "Mine"}}, token),
+                      403, "PERMISSION_DENIED");
+  ExpectStandardError(ac_->Call(http::Method::kDelete, "/v1/tenants/" + other, std::nullopt, token),
+                      404, "NOT_FOUND");
 }
 
 }  // namespace

@@ -18,6 +18,8 @@ struct TenantListQuery {
   /// Return tenants with ids greater than this (ids sort by creation time).
   std::optional<std::string> after_id;
   std::optional<bool> active;
+  /// Only the tenant with this id (a tenant caller's view of the list).
+  std::optional<std::string> only_id;
 };
 
 struct TenantPage {

@@ -1,5 +1,6 @@
 #include "domain/tenant_service.hpp"
 
+#include "dbaas/auth/authorize.hpp"
 #include "dbaas/common/crypto.hpp"
 #include "dbaas/common/error.hpp"
 #include "dbaas/events/event.hpp"
@@ -25,8 +26,26 @@ void TenantService::ThrowNotFound(const std::string& id) {
   throw Error(ErrorCode::kNotFound, "tenant " + id + " not found");
 }
 
-CreateResult TenantService::Create(const TenantSpec& spec, const RequestContext& ctx,
+namespace {
+
+constexpr std::string_view kResource = "tenants";
+
+// A tenant is owned by the platform: its own users may read it (as their roles allow), only
+// platform admins create, change or delete one, whatever a custom role names.
+void Require(const auth::Identity& caller, std::string_view action, const std::string& id) {
+  auto decision = auth::Authorize(caller, kResource, action, id);
+  if (decision && action != auth::kActionRead && !caller.IsPlatformAdmin()) {
+    decision = auth::Decision{false, ErrorCode::kPermissionDenied, "tenants are platform-owned"};
+  }
+  decision.ThrowIfDenied(kResource, action);
+}
+
+}  // namespace
+
+CreateResult TenantService::Create(const auth::Identity& caller, const TenantSpec& spec,
+                                   const RequestContext& ctx,
                                    const std::optional<std::string>& idempotency_key) {
+  Require(caller, auth::kActionCreate, "");
   std::optional<IdempotencyRecord> record;
   if (idempotency_key) {
     record = IdempotencyRecord{*idempotency_key, HashTenantSpec(spec)};
@@ -52,16 +71,25 @@ CreateResult TenantService::Create(const TenantSpec& spec, const RequestContext&
   return {tenant, false};
 }
 
-Tenant TenantService::Get(const std::string& id) {
+Tenant TenantService::Get(const auth::Identity& caller, const std::string& id) {
   if (!TenantId::Parse(id)) ThrowNotFound(id);
+  Require(caller, auth::kActionRead, id);
   auto tenant = repository_.Find(id);
   if (!tenant) ThrowNotFound(id);
   return *tenant;
 }
 
-TenantPage TenantService::List(const TenantListQuery& query) { return repository_.List(query); }
+TenantPage TenantService::List(const auth::Identity& caller, TenantListQuery query) {
+  if (!caller.IsPlatformAdmin()) {
+    if (caller.tenant_id.empty()) return {};
+    Require(caller, auth::kActionRead, caller.tenant_id);
+    query.only_id = caller.tenant_id;
+  }
+  return repository_.List(query);
+}
 
-Tenant TenantService::Update(const std::string& id, const TenantPatch& patch,
+Tenant TenantService::Update(const auth::Identity& caller, const std::string& id,
+                             const TenantPatch& patch,
                              const std::optional<std::string>& if_match,
                              const RequestContext& ctx) {
   if (patch.Empty()) {
@@ -69,6 +97,7 @@ Tenant TenantService::Update(const std::string& id, const TenantPatch& patch,
                 {{"body", "set at least one of display_name, active, limits"}});
   }
   if (!TenantId::Parse(id)) ThrowNotFound(id);
+  Require(caller, auth::kActionUpdate, id);
   const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.Now());
   auto updated = repository_.Update(id, [&](const Tenant& current) {
     if (if_match && *if_match != "*" && *if_match != TenantEtag(current)) {
@@ -84,8 +113,10 @@ Tenant TenantService::Update(const std::string& id, const TenantPatch& patch,
   return *updated;
 }
 
-void TenantService::Delete(const std::string& id, const RequestContext& ctx) {
+void TenantService::Delete(const auth::Identity& caller, const std::string& id,
+                          const RequestContext& ctx) {
   if (!TenantId::Parse(id)) ThrowNotFound(id);
+  Require(caller, auth::kActionDelete, id);
   const bool deleted = repository_.Delete(
       id, [&](const Tenant& gone) { return TenantDeletedEvent(gone, ctx.request_id); });
   if (!deleted) ThrowNotFound(id);

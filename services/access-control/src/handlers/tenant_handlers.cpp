@@ -164,13 +164,14 @@ void TenantHandlers::Register(http::Router& router) {
 }
 
 http::Response TenantHandlers::Create(const http::Request& req) const {
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
   auto spec = ParseTenantSpec(req.Json());
   auto key = req.Header("Idempotency-Key");
   if (key && (key->empty() || key->size() > 255)) {
     throw Error(ErrorCode::kInvalidArgument, "Idempotency-Key must be 1 to 255 characters",
                 {{"Idempotency-Key", "must be 1 to 255 characters"}});
   }
-  auto result = service_.Create(spec, Context(req), key);
+  auto result = service_.Create(caller, spec, Context(req), key);
   auto resp = TenantResponse(result.replayed ? 200 : 201, result.tenant);
   resp.SetHeader("Location", "/v1/tenants/" + result.tenant.id.str());
   if (result.replayed) resp.SetHeader("Idempotent-Replayed", "true");
@@ -178,7 +179,8 @@ http::Response TenantHandlers::Create(const http::Request& req) const {
 }
 
 http::Response TenantHandlers::List(const http::Request& req) const {
-  auto page = service_.List(ParseTenantListQuery(req));
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  auto page = service_.List(caller, ParseTenantListQuery(req));
   nlohmann::json items = nlohmann::json::array();
   for (const auto& t : page.tenants) items.push_back(TenantToJson(t));
   nlohmann::json body{{"tenants", std::move(items)}};
@@ -187,17 +189,20 @@ http::Response TenantHandlers::List(const http::Request& req) const {
 }
 
 http::Response TenantHandlers::Get(const http::Request& req) const {
-  return TenantResponse(200, service_.Get(req.PathParam("id")));
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  return TenantResponse(200, service_.Get(caller, req.PathParam("id")));
 }
 
 http::Response TenantHandlers::Update(const http::Request& req) const {
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
   auto patch = ParseTenantPatch(req.Json());
   return TenantResponse(
-      200, service_.Update(req.PathParam("id"), patch, req.Header("If-Match"), Context(req)));
+      200, service_.Update(caller, req.PathParam("id"), patch, req.Header("If-Match"), Context(req)));
 }
 
 http::Response TenantHandlers::Delete(const http::Request& req) const {
-  service_.Delete(req.PathParam("id"), Context(req));
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  service_.Delete(caller, req.PathParam("id"), Context(req));
   return http::Response::NoContent();
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "domain/tenant_service.hpp"
+#include "domain/token_service.hpp"
 
 namespace dbaas::http {
 class Router;
@@ -12,10 +13,12 @@ class Response;
 
 namespace dbaas::access_control {
 
-/// HTTP handlers of /v1/tenants: parse the request, call TenantService, serialise.
+/// HTTP handlers of /v1/tenants: authenticate the caller, parse the request, call
+/// TenantService, serialise.
 class TenantHandlers {
  public:
-  explicit TenantHandlers(TenantService& service) : service_(service) {}
+  TenantHandlers(TenantService& service, TokenService& tokens)
+      : service_(service), tokens_(tokens) {}
 
   /// Adds POST/GET /v1/tenants and GET/PATCH/DELETE /v1/tenants/{id} to `router`.
   void Register(http::Router& router);
@@ -28,6 +31,7 @@ class TenantHandlers {
 
  private:
   TenantService& service_;
+  TokenService& tokens_;
 };
 
 /// Parses and validates a create body; throws INVALID_ARGUMENT listing every problem.

@@ -111,11 +111,12 @@ TenantPage PgTenantRepository::List(const TenantListQuery& query) {
   // One extra row tells whether another page follows.
   auto result = pool_.Exec("SELECT " + std::string(kColumns) +
                                " FROM tenants WHERE ($1::text IS NULL OR id > $1) "
-                               "AND ($2::boolean IS NULL OR active = $2) ORDER BY id LIMIT $3",
+                               "AND ($2::boolean IS NULL OR active = $2) AND ($4::text IS NULL OR id = $4) "
+                               "ORDER BY id LIMIT $3",
                            {query.after_id,
                             query.active ? store::Param(*query.active ? "true" : "false")
                                          : store::Param(),
-                            std::to_string(query.page_size + 1)});
+                            std::to_string(query.page_size + 1), query.only_id});
   TenantPage page;
   for (const auto& row : result) {
     if (page.tenants.size() == query.page_size) {
@@ -151,12 +152,20 @@ std::optional<Tenant> PgTenantRepository::Update(const std::string& id, const Ch
 
 bool PgTenantRepository::Delete(const std::string& id, const DeleteEvent& event) {
   bool deleted = false;
-  pool_.InTransaction([&](store::Tx& tx) {
-    auto gone =
-        tx.Exec("DELETE FROM tenants WHERE id = $1 RETURNING " + std::string(kColumns), {id});
-    deleted = !gone.Empty();
-    if (deleted) events::Enqueue(tx, event(FromRow(gone[0])));
-  });
+  try {
+    pool_.InTransaction([&](store::Tx& tx) {
+      auto gone =
+          tx.Exec("DELETE FROM tenants WHERE id = $1 RETURNING " + std::string(kColumns), {id});
+      deleted = !gone.Empty();
+      if (deleted) events::Enqueue(tx, event(FromRow(gone[0])));
+    });
+  } catch (const Error& e) {
+    // Users, custom roles and API keys reference their tenant (ON DELETE RESTRICT).
+    if (e.Code() != ErrorCode::kFailedPrecondition) throw;
+    throw Error(ErrorCode::kFailedPrecondition,
+                "tenant " + id + " still has users, roles or API keys", {},
+                {"delete the tenant's users and roles and revoke its API keys first"});
+  }
   return deleted;
 }
 

@@ -1,0 +1,210 @@
+#include "handlers/user_handlers.hpp"
+
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "dbaas/common/crypto.hpp"
+#include "dbaas/common/json.hpp"
+#include "dbaas/http/router.hpp"
+#include "handlers/handler_support.hpp"
+
+namespace dbaas::access_control {
+namespace {
+
+constexpr std::size_t kMaxPageSize = 100;
+constexpr std::size_t kMaxDisplayName = 200;
+constexpr std::string_view kPageTokenPrefix = "u1:";
+
+http::Response UserResponse(int status, const User& user) {
+  auto resp = http::Response::Json(status, UserToJson(user));
+  resp.SetHeader("ETag", UserEtag(user));
+  return resp;
+}
+
+UserListQuery ParseListQuery(const http::Request& req) {
+  UserListQuery query;
+  std::vector<FieldViolation> problems;
+  if (auto size = req.Query("page_size")) {
+    std::size_t n = 0;
+    auto [ptr, ec] = std::from_chars(size->data(), size->data() + size->size(), n);
+    if (ec != std::errc() || ptr != size->data() + size->size() || n < 1 || n > kMaxPageSize) {
+      problems.push_back({"page_size", "must be an integer from 1 to 100"});
+    } else {
+      query.page_size = n;
+    }
+  }
+  if (auto token = req.Query("page_token"); token && !token->empty()) {
+    std::string decoded;
+    try {
+      decoded = crypto::Base64UrlDecode(*token);
+    } catch (const Error&) {
+    }
+    if (decoded.rfind(kPageTokenPrefix, 0) != 0 ||
+        !UserId::Parse(std::string_view(decoded).substr(kPageTokenPrefix.size()))) {
+      problems.push_back({"page_token", "was not returned by this API"});
+    } else {
+      query.after_id = decoded.substr(kPageTokenPrefix.size());
+    }
+  }
+  query.tenant_id = TenantFilter(req);
+  if (!problems.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "invalid list parameters", std::move(problems));
+  }
+  return query;
+}
+
+// {"roles":[{"role","tenant_id"}]}
+nlohmann::json AssignmentsToJson(const std::vector<RoleAssignment>& assignments) {
+  nlohmann::json roles = nlohmann::json::array();
+  for (const auto& a : assignments) {
+    roles.push_back({{"role", a.role}, {"tenant_id", StringOrNull(a.tenant_id)}});
+  }
+  return {{"roles", std::move(roles)}};
+}
+
+}  // namespace
+
+nlohmann::json UserToJson(const User& u) {
+  return {{"id", u.id.str()},
+          {"tenant_id", StringOrNull(u.tenant_id)},
+          {"username", u.username},
+          {"email", u.email ? nlohmann::json(*u.email) : nlohmann::json(nullptr)},
+          {"display_name", u.display_name},
+          {"active", u.active},
+          {"last_login_at", TimeOrNull(u.last_login_at)},
+          {"failed_logins", u.login.failed_logins},
+          {"locked_until", TimeOrNull(u.login.locked_until)},
+          {"etag", UserEtag(u)},
+          {"created_at", FormatRfc3339(u.created_at)},
+          {"updated_at", FormatRfc3339(u.updated_at)}};
+}
+
+UserSpec ParseUserSpec(const nlohmann::json& body) {
+  json::Reader reader(body);
+  UserSpec spec;
+  if (auto email = reader.String("email", true, 1, 254)) {
+    if (auto problem = CheckEmail(*email)) {
+      reader.Fail("email", *problem);
+    } else {
+      spec.email = *email;
+    }
+  }
+  spec.display_name = reader.String("display_name", false, 1, kMaxDisplayName).value_or("");
+  // The policy is checked by the domain (it needs the user name); only presence here.
+  spec.password = reader.String("password", true, 1, 4096).value_or("");
+  spec.tenant_id = ReadTenantId(reader).value_or("");
+  spec.roles = ReadStringArray(reader, "roles", false);
+  reader.RejectUnknown({"email", "display_name", "password", "tenant_id", "roles"});
+  reader.Finish("user");
+  return spec;
+}
+
+UserPatch ParseUserPatch(const nlohmann::json& body) {
+  json::Reader reader(body);
+  UserPatch patch;
+  patch.display_name = reader.String("display_name", false, 1, kMaxDisplayName);
+  patch.active = reader.Bool("active", false);
+  for (std::string_view fixed : {"email", "username", "tenant_id"}) {
+    if (reader.Member(fixed, false) != nullptr) reader.Fail(fixed, "cannot be changed");
+  }
+  if (reader.Member("password", false) != nullptr) {
+    reader.Fail("password", "is changed with POST /v1/users/{id}/password");
+  }
+  reader.RejectUnknown({"display_name", "active", "email", "username", "tenant_id", "password"});
+  reader.Finish("user update");
+  return patch;
+}
+
+void UserHandlers::Register(http::Router& router) {
+  router.Post("/v1/users", [this](const http::Request& r) { return Create(r); });
+  router.Get("/v1/users", [this](const http::Request& r) { return List(r); });
+  router.Get("/v1/users/{id}", [this](const http::Request& r) { return Get(r); });
+  router.Patch("/v1/users/{id}", [this](const http::Request& r) { return Update(r); });
+  router.Delete("/v1/users/{id}", [this](const http::Request& r) { return Delete(r); });
+  router.Post("/v1/users/{id}/password",
+              [this](const http::Request& r) { return ChangePassword(r); });
+  router.Post("/v1/users/{id}:unlock", [this](const http::Request& r) { return Unlock(r); });
+  router.Get("/v1/users/{id}/roles", [this](const http::Request& r) { return ListRoles(r); });
+  router.Post("/v1/users/{id}/roles", [this](const http::Request& r) { return AssignRole(r); });
+  router.Delete("/v1/users/{id}/roles/{role}",
+                [this](const http::Request& r) { return UnassignRole(r); });
+}
+
+http::Response UserHandlers::Create(const http::Request& req) const {
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  auto user = users_.Create(caller, ParseUserSpec(req.Json()), ContextOf(req));
+  auto resp = UserResponse(201, user);
+  resp.SetHeader("Location", "/v1/users/" + user.id.str());
+  return resp;
+}
+
+http::Response UserHandlers::List(const http::Request& req) const {
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  auto page = users_.List(caller, ParseListQuery(req));
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& u : page.users) items.push_back(UserToJson(u));
+  nlohmann::json body{{"users", std::move(items)}};
+  body["next_page_token"] =
+      page.last_id ? crypto::Base64UrlEncode(std::string(kPageTokenPrefix) + *page.last_id) : "";
+  return http::Response::Ok(body);
+}
+
+http::Response UserHandlers::Get(const http::Request& req) const {
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  return UserResponse(200, users_.Get(caller, req.PathParam("id")));
+}
+
+http::Response UserHandlers::Update(const http::Request& req) const {
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  auto patch = ParseUserPatch(req.Json());
+  return UserResponse(200, users_.Update(caller, req.PathParam("id"), patch, req.Header("If-Match"),
+                                         ContextOf(req)));
+}
+
+http::Response UserHandlers::Delete(const http::Request& req) const {
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  users_.Delete(caller, req.PathParam("id"), ContextOf(req));
+  return http::Response::NoContent();
+}
+
+http::Response UserHandlers::ChangePassword(const http::Request& req) const {
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  const auto body = req.Json();
+  json::Reader reader(body);
+  auto current = reader.String("current_password", false, 1, 4096);
+  auto password = reader.String("password", true, 1, 4096);
+  reader.RejectUnknown({"current_password", "password"});
+  reader.Finish("password change");
+  users_.ChangePassword(caller, req.PathParam("id"), current, *password, ContextOf(req));
+  return http::Response::NoContent();
+}
+
+http::Response UserHandlers::Unlock(const http::Request& req) const {
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  return UserResponse(200, users_.Unlock(caller, req.PathParam("id"), ContextOf(req)));
+}
+
+http::Response UserHandlers::ListRoles(const http::Request& req) const {
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  return http::Response::Ok(AssignmentsToJson(users_.Roles(caller, req.PathParam("id"))));
+}
+
+http::Response UserHandlers::AssignRole(const http::Request& req) const {
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  const auto body = req.Json();
+  json::Reader reader(body);
+  auto role = reader.String("role", true, 1, 64);
+  auto tenant_id = ReadTenantId(reader);
+  reader.RejectUnknown({"role", "tenant_id"});
+  reader.Finish("role assignment");
+  users_.AssignRole(caller, req.PathParam("id"), *role, tenant_id, ContextOf(req));
+  return http::Response::Ok(AssignmentsToJson(users_.Roles(caller, req.PathParam("id"))));
+}
+
+http::Response UserHandlers::UnassignRole(const http::Request& req) const {
+  const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  users_.UnassignRole(caller, req.PathParam("id"), req.PathParam("role"), ContextOf(req));
+  return http::Response::NoContent();
+}
+
+}  // namespace dbaas::access_control
