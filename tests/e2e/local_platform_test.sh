@@ -88,6 +88,7 @@ free_port() {
 }
 
 export DBAAS_SKIP_INSTALL=1 DBAAS_READY_TIMEOUT="${DBAAS_READY_TIMEOUT:-60}"
+export DBAAS_ADMIN_PASSWORD="${DBAAS_ADMIN_PASSWORD:-e2e-Admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')}"
 pg_port="$(free_port)"
 export DBAAS_PG_PORT="$pg_port"
 DBAAS_NATS_PORT="$(free_port)"
@@ -153,11 +154,26 @@ echo "ok: per-service databases and roles"
 psql_as "$state/secrets/postgres.pgpass" postgres postgres "CREATE TABLE e2e_marker (v text); INSERT INTO e2e_marker VALUES ('kept')"
 secrets_before="$(cat "$state"/secrets/*.pgpass | sha256sum)"
 
+# An access token of the bootstrap admin (DBAAS_ADMIN_PASSWORD) from access-control on port $1.
+ac_admin_token() {
+  curl -sS --max-time 10 -X POST -H 'Content-Type: application/json' \
+    -d "$(jq -nc --arg p "$DBAAS_ADMIN_PASSWORD" '{username:"admin",password:$p}')" \
+    "http://127.0.0.1:$1/v1/auth/token" | jq -r '.access_token // empty'
+}
+
 tenant_id=""
 for i in "${!names[@]}"; do
   [ "${names[i]}" = access-control ] || continue
-  step "access-control: create a tenant"
+  step "access-control: log in as admin and create a tenant"
+  code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:${ports[i]}/v1/tenants")" || true
+  [ "$code" = 401 ] || fail "GET /v1/tenants without a token answered $code, want 401"
+  ac_token="$(ac_admin_token "${ports[i]}")"
+  [ -n "$ac_token" ] || fail "POST /v1/auth/token as admin returned no access_token"
+  if grep -rqF -- "$DBAAS_ADMIN_PASSWORD" "$state/logs"; then
+    fail "the admin password appears in the logs"
+  fi
   body="$(curl -sS --max-time 10 -X POST -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $ac_token" \
     -d '{"name":"e2e-tenant","display_name":"E2E tenant","limits":{"max_instances":3,"max_storage_gb":50,"max_backups":10,"max_connections":100}}' \
     -w '\n%{http_code}' "http://127.0.0.1:${ports[i]}/v1/tenants")" || fail "POST /v1/tenants failed"
   code="${body##*$'\n'}"
@@ -167,6 +183,27 @@ for i in "${!names[@]}"; do
   [ -n "$tenant_id" ] || fail "POST /v1/tenants returned no id: $body"
   echo "ok: created tenant $tenant_id"
 done
+
+gateway_port=""
+for i in "${!names[@]}"; do [ "${names[i]}" = gateway ] && gateway_port="${ports[i]}"; done
+if [ -n "$gateway_port" ]; then
+  step "gateway: the single entry authenticates, routes and limits"
+  gw="http://127.0.0.1:$gateway_port"
+  grep -qF "the platform is ready: $gw" "$out" || fail "up did not print the gateway URL $gw"
+  code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$gw/v1/tenants")" || true
+  [ "$code" = 401 ] || fail "gateway: GET /v1/tenants without a token answered $code, want 401"
+  headers="$(curl -s -D - -o /dev/null --max-time 10 "$gw/v2/tenants")" || true
+  grep -q '^HTTP/1.1 404' <<<"$headers" || fail "gateway: GET /v2/tenants is not 404: $headers"
+  grep -qi '^RateLimit-Policy:' <<<"$headers" || fail "gateway: no RateLimit-Policy header: $headers"
+  body="$(curl -sS --max-time 10 -X POST -H 'Content-Type: application/json' \
+    -d "$(jq -nc --arg p "$DBAAS_ADMIN_PASSWORD" '{username:"admin",password:$p}')" \
+    "$gw/v1/auth/token")" || fail "gateway: POST /v1/auth/token failed"
+  token="$(jq -r '.access_token // empty' <<<"$body")"
+  [ -n "$token" ] || fail "gateway: login as admin returned no access_token: $body"
+  code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $token" "$gw/v1/tenants")" || true
+  [ "$code" = 200 ] || fail "gateway: GET /v1/tenants with the admin token answered $code, want 200"
+  echo "ok: gateway on $gateway_port: 401 without a token, 404 for /v2, login and an authenticated call"
+fi
 
 step "up again while running is refused"
 rc=0
@@ -204,7 +241,9 @@ check_services
 if [ -n "$tenant_id" ]; then
   for i in "${!names[@]}"; do
     [ "${names[i]}" = access-control ] || continue
-    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "http://127.0.0.1:${ports[i]}/v1/tenants/$tenant_id")" || true
+    ac_token="$(ac_admin_token "${ports[i]}")"
+    code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -H "Authorization: Bearer $ac_token" \
+      "http://127.0.0.1:${ports[i]}/v1/tenants/$tenant_id")" || true
     [ "$code" = 200 ] || fail "GET /v1/tenants/$tenant_id after restart answered $code, want 200"
     echo "ok: tenant $tenant_id survived the restart"
   done

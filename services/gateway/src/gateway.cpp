@@ -1,0 +1,99 @@
+#include "gateway.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "dbaas/common/error.hpp"
+#include "domain/route_policy.hpp"
+
+namespace dbaas::gateway {
+namespace {
+
+constexpr std::size_t kMaxCatchAllDepth = 16;
+constexpr std::size_t kMaxCachedIdentities = 100'000;
+constexpr const char* kAccessControl = "access-control";
+
+auth::VerifierOptions VerifierFor(const GatewayConfig& config, const Clock& clock) {
+  auth::VerifierOptions options;
+  options.issuers = {config.issuer};
+  options.audience = config.audience;
+  options.clock = &clock;
+  return options;
+}
+
+}  // namespace
+
+Gateway::Gateway(GatewayConfig config, metrics::Registry& registry, const Clock& clock)
+    : config_(std::move(config)),
+      routes_(DefaultUpstreamTable()),
+      permissions_(DefaultPermissionTable()),
+      upstreams_(config_.upstreams, config_.upstream_timeout, registry),
+      health_(upstreams_, config_.health_cache, clock),
+      jwks_(
+          [this] {
+            http::ClientRequest request;
+            request.target = "/.well-known/jwks.json";
+            const auto response = upstreams_.Call(kAccessControl, std::move(request));
+            if (response.status != 200) {
+              throw Error(ErrorCode::kUnavailable,
+                          "JWKS answered " + std::to_string(response.status));
+            }
+            return response.body;
+          },
+          config_.jwks_min_refresh, clock),
+      identities_(config_.identity_cache_ttl, kMaxCachedIdentities, clock),
+      authenticator_(
+          VerifierFor(config_, clock), jwks_,
+          [this](const std::string& token) {
+            http::ClientRequest request;
+            request.method = http::Method::kPost;
+            request.target = "/v1/auth/introspect";
+            request.JsonBody(nlohmann::json{{"token", token}});
+            const auto response = upstreams_.Call(kAccessControl, std::move(request));
+            if (response.status != 200) {
+              throw Error(ErrorCode::kUnavailable,
+                          "access-control could not introspect the credential", {},
+                          {"retry later"});
+            }
+            try {
+              return nlohmann::json::parse(response.body);
+            } catch (const nlohmann::json::exception&) {
+              throw Error(ErrorCode::kUnavailable,
+                          "access-control returned an unusable introspection");
+            }
+          },
+          identities_),
+      limiter_(config_.rate_limits, clock),
+      handler_(routes_, permissions_, authenticator_, limiter_, upstreams_,
+               registry.Counter("dbaas_gateway_denied_total",
+                                "Requests the gateway refused itself, by status and reason.",
+                                {"status", "reason"})) {}
+
+void Gateway::Register(http::Router& router) const {
+  const auto handler = [this](const http::Request& request) { return handler_.Handle(request); };
+  std::vector<std::string> patterns = RoutePatterns(permissions_);
+  patterns.emplace_back("/");
+  std::string catch_all;
+  for (std::size_t depth = 1; depth <= kMaxCatchAllDepth; ++depth) {
+    catch_all += "/{p" + std::to_string(depth) + "}";
+    patterns.push_back(catch_all);
+  }
+  for (const auto& pattern : patterns) {
+    for (const auto method :
+         {http::Method::kGet, http::Method::kPost, http::Method::kPut, http::Method::kPatch,
+          http::Method::kDelete, http::Method::kOptions}) {
+      router.Add(method, pattern, handler);
+    }
+  }
+}
+
+std::vector<std::pair<std::string, std::function<bool()>>> Gateway::ReadinessChecks() {
+  std::vector<std::pair<std::string, std::function<bool()>>> checks;
+  checks.emplace_back(kAccessControl, [this] { return health_.Check(kAccessControl); });
+  for (const auto& service : upstreams_.Services()) {
+    if (service == kAccessControl) continue;
+    checks.emplace_back(service, [this, service] { return health_.Check(service); });
+  }
+  return checks;
+}
+
+}  // namespace dbaas::gateway

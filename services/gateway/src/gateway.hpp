@@ -1,0 +1,60 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "authenticator.hpp"
+#include "dbaas/auth/route_table.hpp"
+#include "dbaas/common/clock.hpp"
+#include "dbaas/http/router.hpp"
+#include "dbaas/metrics/registry.hpp"
+#include "domain/identity_cache.hpp"
+#include "domain/rate_limit_policy.hpp"
+#include "domain/upstream_table.hpp"
+#include "gateway_config.hpp"
+#include "handlers/proxy_handler.hpp"
+#include "jwks_cache.hpp"
+#include "upstream_health.hpp"
+#include "upstreams.hpp"
+
+namespace dbaas::gateway {
+
+/// Everything the gateway is made of, wired together: usable inside service::Host (see app.hpp)
+/// or on a bare http::Server in tests. Build once; thread-safe afterwards.
+class Gateway {
+ public:
+  /// `registry` and `clock` must outlive the gateway. Throws Error{INVALID_ARGUMENT} for an
+  /// unusable configuration.
+  Gateway(GatewayConfig config, metrics::Registry& registry,
+          const Clock& clock = SystemClock::Instance());
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  /// Registers the handler for every route of the tables, for every method, plus catch-all
+  /// patterns (up to 16 segments) so unknown paths get the gateway's own answer: NOT_FOUND
+  /// (with a /v1 suggestion for other API versions) and the rate-limit headers.
+  void Register(http::Router& router) const;
+
+  /// Named checks for /readyz: "access-control" always, and one per other configured service.
+  std::vector<std::pair<std::string, std::function<bool()>>> ReadinessChecks();
+
+  const GatewayConfig& Config() const noexcept { return config_; }
+  const JwksCache& Jwks() const noexcept { return jwks_; }
+
+ private:
+  GatewayConfig config_;
+  UpstreamTable routes_;
+  auth::RouteTable permissions_;
+  Upstreams upstreams_;
+  UpstreamHealth health_;
+  JwksCache jwks_;
+  IdentityCache identities_;
+  Authenticator authenticator_;
+  GatewayLimiter limiter_;
+  ProxyHandler handler_;
+};
+
+}  // namespace dbaas::gateway

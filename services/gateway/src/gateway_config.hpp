@@ -1,0 +1,40 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dbaas/common/config.hpp"
+#include "domain/rate_limit_policy.hpp"
+
+namespace dbaas::gateway {
+
+/// The gateway's own settings (the HTTP server's come from ServerConfig).
+struct GatewayConfig {
+  /// Base URL ("http://127.0.0.1:8081") per service name; services without one answer 503.
+  std::map<std::string, std::string, std::less<>> upstreams;
+  /// Per forwarded request, covering write and read (DBAAS_UPSTREAM_TIMEOUT).
+  std::chrono::milliseconds upstream_timeout{30000};
+  std::string issuer = "dbaas";
+  std::string audience = "dbaas";
+  std::chrono::milliseconds identity_cache_ttl{10000};
+  /// Least time between two JWKS fetches caused by unknown key ids.
+  std::chrono::milliseconds jwks_min_refresh{5000};
+  /// How long a readiness probe result of an upstream is reused.
+  std::chrono::milliseconds health_cache{3000};
+  RateLimitSettings rate_limits;
+
+  /// Reads DBAAS_UPSTREAM_<SERVICE> (service upper-cased, '-' as '_') for each of `services`,
+  /// DBAAS_UPSTREAM_TIMEOUT (default 30s), DBAAS_TOKEN_ISSUER, DBAAS_TOKEN_AUDIENCE (default
+  /// "dbaas"), DBAAS_IDENTITY_CACHE_TTL (default 10s, at most 30s), DBAAS_JWKS_MIN_REFRESH
+  /// (default 5s), DBAAS_UPSTREAM_HEALTH_CACHE (default 3s) and the DBAAS_RATE_LIMIT_*
+  /// quotas. Problems are recorded in `cfg`, naming the variable.
+  static GatewayConfig FromConfig(ConfigReader& cfg, const std::vector<std::string>& services);
+};
+
+/// "DBAAS_UPSTREAM_ACCESS_CONTROL" for "access-control".
+std::string UpstreamVariable(std::string_view service);
+
+}  // namespace dbaas::gateway

@@ -1,0 +1,357 @@
+// The gateway in front of the REAL access-control service, both in-process on the service
+// host, against throwaway PostgreSQL and NATS servers.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "app.hpp"
+#include "dbaas/auth/key.hpp"
+#include "dbaas/common/crypto.hpp"
+#include "dbaas/http/client.hpp"
+#include "dbaas/http/server.hpp"
+#include "dbaas/metrics/registry.hpp"
+#include "dbaas/testing/servers.hpp"
+
+namespace dbaas::access_control {
+service::Definition Definition();
+}
+
+namespace dbaas::gateway {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+ConfigReader::Lookup LookupIn(std::map<std::string, std::string> env) {
+  return [env = std::move(env)](std::string_view name) -> std::optional<std::string> {
+    auto it = env.find(std::string(name));
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// A loopback port nothing listens on: bound once by the kernel, then released.
+std::uint16_t ClosedPort() {
+  http::Router router;
+  metrics::Registry registry;
+  http::ServerConfig config;
+  config.port = 0;
+  http::Server server(config, std::move(router), registry);
+  server.Listen();
+  return server.Port();
+}
+
+class GatewayIntegration : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pg_ = std::make_unique<testing::PostgresServer>();
+    nats_ = std::make_unique<testing::NatsServer>();
+    state_dir_ = std::filesystem::temp_directory_path() / ("dbaas-gw-" + crypto::RandomToken(6));
+    admin_password_ = "Admin-" + crypto::RandomToken(12);
+    std::map<std::string, std::string> common{
+        {"DBAAS_NATS_URL", nats_->Url()},
+        {"DBAAS_HTTP_PORT", "0"},
+        {"DBAAS_HTTP_ACCESS_LOG", "false"},
+        {"DBAAS_STATE_DIR", state_dir_.string()},
+        {"DBAAS_MASTER_KEY_FILE", (state_dir_ / "secrets" / "master.key").string()},
+        {"DBAAS_LOG_LEVEL", "warn"}};
+    auto ac_env = common;
+    ac_env["DBAAS_DATABASE_URL"] = pg_->CreateDatabase("access_control");
+    ac_env["DBAAS_ADMIN_PASSWORD"] = admin_password_;
+    ac_env["DBAAS_LOGIN_SOURCE_MAX_FAILURES"] = "10000";
+    access_control_ =
+        std::make_unique<service::Host>(access_control::Definition(), LookupIn(ac_env));
+    access_control_->Start();
+    access_control_->RunInBackground();
+
+    auto gw_env = common;
+    gw_env["DBAAS_DATABASE_URL"] = pg_->CreateDatabase("gateway");
+    gw_env["DBAAS_UPSTREAM_ACCESS_CONTROL"] =
+        "http://127.0.0.1:" + std::to_string(access_control_->Port());
+    gw_env["DBAAS_UPSTREAM_PROVISIONING"] = "http://127.0.0.1:" + std::to_string(ClosedPort());
+    gw_env["DBAAS_IDENTITY_CACHE_TTL"] = "2s";
+    gw_env["DBAAS_RATE_LIMIT_READS"] = "1200/60:30";
+    gw_env["DBAAS_RATE_LIMIT_AUTH"] = "1000/60:100";
+    gateway_ = std::make_unique<service::Host>(Definition(), LookupIn(gw_env));
+    gateway_->Start();
+    gateway_->RunInBackground();
+  }
+
+  static void TearDownTestSuite() {
+    gateway_.reset();
+    access_control_.reset();
+    nats_.reset();
+    pg_.reset();
+    std::filesystem::remove_all(state_dir_);
+  }
+
+  static http::ClientResponse Call(http::Method method, const std::string& target,
+                                   const std::optional<json>& body = std::nullopt,
+                                   http::Headers headers = {}) {
+    http::ClientRequest req;
+    req.method = method;
+    req.host = "127.0.0.1";
+    req.port = gateway_->Port();
+    req.target = target;
+    req.headers = std::move(headers);
+    if (body) req.JsonBody(*body);
+    return client_.Send(std::move(req));
+  }
+
+  static http::Headers Bearer(const std::string& token) {
+    http::Headers headers;
+    headers.Set("Authorization", "Bearer " + token);
+    return headers;
+  }
+
+  static std::string Login(const std::string& username, const std::string& password) {
+    const auto r = Call(http::Method::kPost, "/v1/auth/token",
+                        json{{"username", username}, {"password", password}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    if (r.status != 200) return {};
+    return r.Json()["access_token"].get<std::string>();
+  }
+
+  static std::string AdminToken() { return Login("admin", admin_password_); }
+
+  static void ExpectError(const http::ClientResponse& r, int status, const std::string& code) {
+    EXPECT_EQ(r.status, status) << r.body;
+    const auto body = json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << r.body;
+    EXPECT_EQ(body["error"]["code"], code) << r.body;
+    EXPECT_TRUE(body["error"]["details"].is_array());
+    EXPECT_TRUE(body["error"]["suggestions"].is_array());
+    EXPECT_TRUE(body["request_id"].is_string());
+    EXPECT_TRUE(body["timestamp"].is_string());
+    EXPECT_TRUE(r.Header("RateLimit-Policy").has_value());
+    EXPECT_TRUE(r.Header("RateLimit").has_value());
+  }
+
+  // A tenant and a user in it holding `role`; returns {user id, email, password}.
+  static std::tuple<std::string, std::string, std::string> CreateUser(const std::string& admin,
+                                                                      const std::string& role) {
+    static int counter = 0;
+    const auto suffix = std::to_string(++counter) + "-" + crypto::HexEncode(crypto::RandomBytes(3));
+    auto tenant =
+        Call(http::Method::kPost, "/v1/tenants", json{{"name", "gw-t" + suffix}}, Bearer(admin));
+    EXPECT_EQ(tenant.status, 201) << tenant.body;
+    const auto tenant_id = tenant.Json()["id"].get<std::string>();
+    const std::string email = "user" + suffix + "@example.com";
+    const std::string password = "Correct-Horse-" + crypto::RandomToken(10) + "-9!";
+    auto user = Call(http::Method::kPost, "/v1/users",
+                     json{{"email", email},
+                          {"password", password},
+                          {"tenant_id", tenant_id},
+                          {"roles", json::array({role})}},
+                     Bearer(admin));
+    EXPECT_EQ(user.status, 201) << user.body;
+    return {user.Json().value("id", std::string()), email, password};
+  }
+
+  static inline std::unique_ptr<testing::PostgresServer> pg_;
+  static inline std::unique_ptr<testing::NatsServer> nats_;
+  static inline std::unique_ptr<service::Host> access_control_;
+  static inline std::unique_ptr<service::Host> gateway_;
+  static inline std::filesystem::path state_dir_;
+  static inline std::string admin_password_;
+  static inline http::Client client_{[] {
+    http::ClientConfig config;
+    config.max_attempts = 1;
+    // The tests provoke 5xx on purpose; the test's own client must keep calling.
+    config.breaker.failure_threshold = 1'000'000;
+    return config;
+  }()};
+};
+
+TEST_F(GatewayIntegration, LoginThroughTheGatewayAndCallWithTheToken) {
+  const auto login = Call(http::Method::kPost, "/v1/auth/token",
+                          json{{"username", "admin"}, {"password", admin_password_}});
+  ASSERT_EQ(login.status, 200) << login.body;
+  const auto body = login.Json();
+  EXPECT_EQ(body["token_type"], "Bearer");
+  EXPECT_TRUE(body["expires_in"].is_number_integer());
+  EXPECT_TRUE(body["refresh_token"].is_string());
+  const auto token = body["access_token"].get<std::string>();
+  EXPECT_TRUE(login.Header("RateLimit-Policy").has_value());
+
+  const auto tenants = Call(http::Method::kGet, "/v1/tenants", std::nullopt, Bearer(token));
+  EXPECT_EQ(tenants.status, 200) << tenants.body;
+  EXPECT_TRUE(tenants.Json()["tenants"].is_array());
+  EXPECT_TRUE(tenants.Header("RateLimit").has_value());
+
+  const auto anonymous = Call(http::Method::kGet, "/v1/tenants");
+  ExpectError(anonymous, 401, "UNAUTHENTICATED");
+  EXPECT_NE(anonymous.Header("WWW-Authenticate").value_or("").find("Bearer"), std::string::npos);
+
+  const auto jwks = Call(http::Method::kGet, "/.well-known/jwks.json");
+  ASSERT_EQ(jwks.status, 200) << jwks.body;
+  EXPECT_FALSE(jwks.Json()["keys"].empty());
+  ExpectError(Call(http::Method::kPost, "/v1/auth/introspect", json{{"token", token}}), 404,
+              "NOT_FOUND");
+}
+
+TEST_F(GatewayIntegration, TamperedForgedAndUnsignedTokensAreUnauthenticated) {
+  const auto token = AdminToken();
+  ASSERT_FALSE(token.empty());
+  const auto first_dot = token.find('.');
+  const auto second_dot = token.find('.', first_dot + 1);
+  auto tampered = token;
+  tampered[second_dot + 3] = tampered[second_dot + 3] == 'A' ? 'B' : 'A';
+  // Same header (kid) and payload, signed by a key access-control never published.
+  const auto header = token.substr(0, first_dot);
+  const auto payload = token.substr(first_dot + 1, second_dot - first_dot - 1);
+  const auto forger = auth::SigningKey::GenerateEs256();
+  const auto forged = header + "." + payload + "." +
+                      crypto::Base64UrlEncode(forger.SignBytes(header + "." + payload));
+  const std::string alg_none_header = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0";  // {"alg":"none"}
+  const auto unsigned_token = alg_none_header + "." + payload + ".";
+  for (const auto& bad :
+       {tampered, forged, unsigned_token, std::string("a.b.c"), std::string("dbaas_notakey")}) {
+    ExpectError(Call(http::Method::kGet, "/v1/tenants", std::nullopt, Bearer(bad)), 401,
+                "UNAUTHENTICATED");
+  }
+  // Still fine with the genuine token.
+  EXPECT_EQ(Call(http::Method::kGet, "/v1/tenants", std::nullopt, Bearer(token)).status, 200);
+}
+
+TEST_F(GatewayIntegration, ViewerCannotWriteAndPermissionChangesApplyWithinTheCacheTtl) {
+  const auto admin = AdminToken();
+  const auto [user_id, email, password] = CreateUser(admin, "developer");
+  ASSERT_FALSE(user_id.empty());
+  const auto token = Login(email, password);
+  ASSERT_FALSE(token.empty());
+  // A developer may create instances: the gateway forwards, provisioning is down (503).
+  ExpectError(Call(http::Method::kPost, "/v1/instances", json{{"name", "db1"}}, Bearer(token)), 503,
+              "UNAVAILABLE");
+  EXPECT_EQ(Call(http::Method::kGet, "/v1/users", std::nullopt, Bearer(token)).status, 200);
+
+  // Property 23: replace developer by viewer; the same token loses the write within the TTL.
+  auto assign = Call(http::Method::kPost, "/v1/users/" + user_id + "/roles",
+                     json{{"role", "viewer"}}, Bearer(admin));
+  ASSERT_LT(assign.status, 300) << assign.body;
+  auto remove = Call(http::Method::kDelete, "/v1/users/" + user_id + "/roles/developer",
+                     std::nullopt, Bearer(admin));
+  ASSERT_LT(remove.status, 300) << remove.body;
+  const auto changed = std::chrono::steady_clock::now();
+  int status = 0;
+  while (std::chrono::steady_clock::now() - changed < 30s) {
+    status =
+        Call(http::Method::kPost, "/v1/instances", json{{"name", "db1"}}, Bearer(token)).status;
+    if (status == 403) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(status, 403);
+  EXPECT_LT(std::chrono::steady_clock::now() - changed, 2s + 1s) << "cache TTL is 2 s";
+  ExpectError(Call(http::Method::kPost, "/v1/instances", json{{"name", "db1"}}, Bearer(token)), 403,
+              "PERMISSION_DENIED");
+  // Reads stay allowed for a viewer.
+  EXPECT_EQ(Call(http::Method::kGet, "/v1/users", std::nullopt, Bearer(token)).status, 200);
+}
+
+TEST_F(GatewayIntegration, ApiKeysAuthenticateAndRevocationApplies) {
+  const auto admin = AdminToken();
+  const auto [user_id, email, password] = CreateUser(admin, "tenant-admin");
+  const auto owner = Login(email, password);
+  ASSERT_FALSE(owner.empty());
+  const auto created = Call(http::Method::kPost, "/v1/api-keys",
+                            json{{"name", "ci"}, {"roles", {"viewer"}}}, Bearer(owner));
+  ASSERT_EQ(created.status, 201) << created.body;
+  const auto key = created.Json()["key"].get<std::string>();
+  const auto key_id = created.Json()["id"].get<std::string>();
+  EXPECT_EQ(Call(http::Method::kGet, "/v1/users", std::nullopt, Bearer(key)).status, 200);
+  ExpectError(Call(http::Method::kPost, "/v1/instances", json{{"name", "x"}}, Bearer(key)), 403,
+              "PERMISSION_DENIED");
+  const auto revoked =
+      Call(http::Method::kDelete, "/v1/api-keys/" + key_id, std::nullopt, Bearer(owner));
+  ASSERT_LT(revoked.status, 300) << revoked.body;
+  const auto since = std::chrono::steady_clock::now();
+  int status = 0;
+  while (std::chrono::steady_clock::now() - since < 30s) {
+    // Only the gateway decides this one (provisioning is down): its cache must let go.
+    status = Call(http::Method::kPost, "/v1/instances", json{{"name", "x"}}, Bearer(key)).status;
+    if (status == 401) break;
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(status, 401) << "a revoked key stops working within the cache TTL";
+  EXPECT_LT(std::chrono::steady_clock::now() - since, 3s);
+}
+
+TEST_F(GatewayIntegration, DeadAndMissingServicesAnswerUnavailableQuickly) {
+  const auto admin = AdminToken();
+  for (int i = 0; i < 8; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    ExpectError(Call(http::Method::kGet, "/v1/instances", std::nullopt, Bearer(admin)), 503,
+                "UNAVAILABLE");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 1s);
+  }
+  const auto backup = Call(http::Method::kGet, "/v1/backups", std::nullopt, Bearer(admin));
+  ExpectError(backup, 503, "UNAVAILABLE");
+  EXPECT_EQ(backup.Json()["error"]["message"], "service backup is not running");
+
+  const auto ready = Call(http::Method::kGet, "/readyz");
+  EXPECT_EQ(ready.status, 503) << ready.body;
+  const auto checks = ready.Json()["checks"];
+  EXPECT_EQ(checks["access-control"], "ok") << ready.body;
+  EXPECT_NE(checks["provisioning"], "ok") << ready.body;
+}
+
+TEST_F(GatewayIntegration, AnonymousFloodIsRateLimitedWithHeaders) {
+  // Anonymous callers share their address's bucket (burst 30 of DBAAS_RATE_LIMIT_READS; other
+  // tests of this process may have spent a few).
+  int unauthenticated = 0;
+  int limited = 0;
+  for (int i = 0; i < 45; ++i) {
+    const auto r = Call(http::Method::kGet, "/v1/tenants");
+    EXPECT_TRUE(r.Header("RateLimit-Policy").has_value());
+    EXPECT_TRUE(r.Header("RateLimit").has_value());
+    if (r.status == 401) {
+      EXPECT_EQ(limited, 0) << "once throttled, a client stays throttled within the window";
+      ++unauthenticated;
+    } else {
+      ++limited;
+      ExpectError(r, 429, "RESOURCE_EXHAUSTED");
+      EXPECT_GE(std::stoi(r.Header("Retry-After").value_or("0")), 1);
+    }
+  }
+  EXPECT_LE(unauthenticated, 30);
+  EXPECT_GE(limited, 15);
+  // An authenticated client has its own bucket.
+  EXPECT_EQ(Call(http::Method::kGet, "/v1/tenants", std::nullopt, Bearer(AdminToken())).status,
+            200);
+}
+
+TEST_F(GatewayIntegration, UnknownVersionsAndRoutesAreNotFound) {
+  const auto admin = AdminToken();
+  const auto v2 = Call(http::Method::kGet, "/v2/tenants", std::nullopt, Bearer(admin));
+  ExpectError(v2, 404, "NOT_FOUND");
+  EXPECT_EQ(v2.Json()["error"]["suggestions"][0], "use /v1/tenants");
+  ExpectError(Call(http::Method::kGet, "/v1/tenants/a/b/c", std::nullopt, Bearer(admin)), 404,
+              "NOT_FOUND");
+  http::ClientRequest raw;
+  raw.method = http::Method::kPost;
+  raw.host = "127.0.0.1";
+  raw.port = gateway_->Port();
+  raw.target = "/v1/tenants";
+  raw.body = "name=x";
+  raw.headers = Bearer(admin);
+  raw.headers.Set("Content-Type", "text/plain");
+  ExpectError(client_.Send(raw), 415, "UNSUPPORTED_MEDIA_TYPE");
+}
+
+TEST_F(GatewayIntegration, RequestIdReachesTheService) {
+  const auto admin = AdminToken();
+  auto headers = Bearer(admin);
+  headers.Set("X-Request-Id", "itest-request-4711");
+  headers.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  // access-control writes the request id it received into its error body.
+  const auto r = Call(http::Method::kGet, "/v1/tenants/ten_doesnotexist", std::nullopt, headers);
+  ExpectError(r, 404, "NOT_FOUND");
+  EXPECT_EQ(r.Json()["request_id"], "itest-request-4711");
+  EXPECT_EQ(r.Header("X-Request-Id"), "itest-request-4711");
+}
+
+}  // namespace
+}  // namespace dbaas::gateway
