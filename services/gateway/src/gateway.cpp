@@ -4,6 +4,7 @@
 
 #include "dbaas/common/error.hpp"
 #include "domain/route_policy.hpp"
+#include "openapi_document.hpp"
 
 namespace dbaas::gateway {
 namespace {
@@ -69,6 +70,14 @@ Gateway::Gateway(GatewayConfig config, metrics::Registry& registry, const Clock&
                                 {"status", "reason"})) {}
 
 void Gateway::Register(http::Router& router) const {
+  // The literal path beats the catch-all patterns below; the document is the gateway's own.
+  router.Get(std::string(kOpenApiPath),
+             [](const http::Request&) {
+               auto response = http::Response::Text(200, OpenApiDocument(), "application/json");
+               response.SetHeader("Cache-Control", "public, max-age=300");
+               return response;
+             },
+             {.non_blocking = true});
   const auto handler = [this](const http::Request& request) { return handler_.Handle(request); };
   std::vector<std::string> patterns = RoutePatterns(permissions_);
   patterns.emplace_back("/");

@@ -1,6 +1,7 @@
 // The gateway in front of the REAL access-control service, both in-process on the service
 // host, against throwaway PostgreSQL and NATS servers.
 #include <gtest/gtest.h>
+#include <rapidcheck.h>
 
 #include <filesystem>
 #include <map>
@@ -14,6 +15,7 @@
 #include "dbaas/http/server.hpp"
 #include "dbaas/metrics/registry.hpp"
 #include "dbaas/testing/servers.hpp"
+#include "openapi_document.hpp"
 
 namespace dbaas::access_control {
 service::Definition Definition();
@@ -351,6 +353,107 @@ TEST_F(GatewayIntegration, RequestIdReachesTheService) {
   ExpectError(r, 404, "NOT_FOUND");
   EXPECT_EQ(r.Json()["request_id"], "itest-request-4711");
   EXPECT_EQ(r.Header("X-Request-Id"), "itest-request-4711");
+}
+
+// One documented operation of the OpenAPI document.
+struct DocumentedOperation {
+  http::Method method;
+  std::string path;
+  json operation;
+};
+
+std::vector<DocumentedOperation> DocumentedOperations() {
+  const auto doc = json::parse(OpenApiDocument());
+  std::vector<DocumentedOperation> out;
+  const std::pair<const char*, http::Method> methods[] = {{"get", http::Method::kGet},
+                                                          {"post", http::Method::kPost},
+                                                          {"put", http::Method::kPut},
+                                                          {"patch", http::Method::kPatch},
+                                                          {"delete", http::Method::kDelete}};
+  for (const auto& [path, item] : doc["paths"].items()) {
+    for (const auto& [name, method] : methods) {
+      if (item.contains(name)) out.push_back({method, path, item[name]});
+    }
+  }
+  return out;
+}
+
+// Property 29: RESTful API Completeness
+// A random documented operation, with random path parameters (real and missing resources), body
+// and credential, answers a status its operation documents; a documented route never answers
+// "no route"; a route of a service not built yet answers the documented 503.
+// (A TEST_F around rc::check rather than RC_GTEST_FIXTURE_PROP, which would not run the
+// fixture's SetUpTestSuite that starts the servers.)
+TEST_F(GatewayIntegration, EveryDocumentedOperationAnswersADocumentedStatus) {
+  // Routes of built services are a quarter of the document: draw them half of the time.
+  std::vector<DocumentedOperation> built;
+  std::vector<DocumentedOperation> planned_ops;
+  for (auto& op : DocumentedOperations()) {
+    (op.operation.value("x-dbaas-status", "") == "planned" ? planned_ops : built)
+        .push_back(std::move(op));
+  }
+  ASSERT_FALSE(built.empty());
+  ASSERT_FALSE(planned_ops.empty());
+  const auto admin = AdminToken();
+  ASSERT_FALSE(admin.empty());
+  const auto user_id = std::get<0>(CreateUser(admin, "viewer"));
+  ASSERT_FALSE(user_id.empty());
+  EXPECT_TRUE(rc::check("a documented operation answers a documented status", [&] {
+    const auto* pool = *rc::gen::element(&built, &planned_ops);
+    const auto& chosen = *rc::gen::elementOf(*pool);
+    const auto& op = chosen.operation;
+    std::string target;
+    for (std::size_t i = 0; i < chosen.path.size(); ++i) {
+      if (chosen.path[i] != '{') {
+        target += chosen.path[i];
+        continue;
+      }
+      const auto close = chosen.path.find('}', i);
+      const auto name = chosen.path.substr(i + 1, close - i - 1);
+      i = close;
+      if (name == "role") {
+        target += *rc::gen::element<std::string>("viewer", "developer", "no-such-role");
+      } else {
+        target += *rc::gen::element(std::string(user_id),
+                                    "missing" + std::to_string(*rc::gen::inRange(0, 1'000'000)));
+      }
+    }
+    std::optional<json> body;
+    if (op.contains("requestBody")) {
+      body = *rc::gen::element<json>(
+          json::object(), json{{"name", "p29-" + crypto::HexEncode(crypto::RandomBytes(4))}},
+          json{{"unknown_field", 1}});
+    }
+    const bool authenticated = *rc::gen::weightedElement<bool>({{4, true}, {1, false}});
+    const auto headers = authenticated ? Bearer(admin) : http::Headers{};
+
+    auto response = Call(chosen.method, target, body, headers);
+    // Being throttled is documented, but says nothing about the route: wait and ask again.
+    for (int attempt = 0; response.status == 429 && attempt < 5; ++attempt) {
+      std::this_thread::sleep_for(std::chrono::seconds(
+          std::max(1, std::stoi(response.Header("Retry-After").value_or("1")))));
+      response = Call(chosen.method, target, body, headers);
+    }
+    const std::string status = std::to_string(response.status);
+    RC_TAG(status);
+    const std::string where = std::string(http::MethodName(chosen.method)) + " " + target;
+    RC_LOG() << where << " -> " << status << " " << response.body << "\n";
+    const auto& documented = op["responses"];
+    const bool range_documented = response.status / 100 == 2 && documented.contains("2XX");
+    RC_ASSERT(documented.contains(status) || range_documented);
+    const bool planned = op.value("x-dbaas-status", "") == "planned";
+    if (response.status >= 400) {
+      const auto error = json::parse(response.body, nullptr, false);
+      RC_ASSERT(error.is_object() && error.contains("error") && error.contains("request_id"));
+      // Only routes documented as planned in access-control may still be missing there.
+      const bool missing_route =
+          error["error"]["message"].get<std::string>().starts_with("no route");
+      RC_ASSERT(!missing_route || (planned && op.value("x-dbaas-service", "") == "access-control"));
+    }
+    if (planned && op.value("x-dbaas-service", "") != "access-control") {
+      RC_ASSERT(response.status == (authenticated ? 503 : 401));
+    }
+  }));
 }
 
 }  // namespace

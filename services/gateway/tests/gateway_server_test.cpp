@@ -8,6 +8,7 @@
 #include "dbaas/auth/role.hpp"
 #include "domain/traceparent.hpp"
 #include "fake_services.hpp"
+#include "openapi_document.hpp"
 
 namespace dbaas::gateway::testing {
 namespace {
@@ -75,6 +76,17 @@ TEST_F(GatewayServer, ForwardsRequestIdAndTraceAndDropsClientIdentityHeaders) {
   headers.Set("traceparent", "not-a-trace");
   const auto fresh = gw.Call(http::Method::kGet, "/v1/tenants", headers).Json();
   EXPECT_TRUE(IsValidTraceparent(fresh["headers"]["traceparent"].get<std::string>()));
+}
+
+TEST_F(GatewayServer, ServesTheOpenApiDocumentWithoutAToken) {
+  GatewayUnderTest gw(Upstreams());
+  const auto r = gw.Call(http::Method::kGet, "/v1/openapi.json");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Header("Content-Type"), "application/json");
+  EXPECT_EQ(r.body, OpenApiDocument());
+  const auto doc = json::parse(r.body);
+  EXPECT_TRUE(doc["paths"].contains("/v1/tenants"));
+  EXPECT_TRUE(doc["paths"].contains("/v1/openapi.json"));
 }
 
 TEST_F(GatewayServer, HeadAndApiKeysAreForwarded) {

@@ -29,11 +29,10 @@ auth::RouteTable DefaultPermissionTable() {
                                                                   {"/v1/roles", "roles"},
                                                                   {"/v1/api-keys", "api-keys"}}) {
     t.AddCollection(prefix, resource);
-    // Sub-collections such as /v1/users/{id}/roles (role assignments) belong to the parent.
-    t.Add({"*", std::string(prefix) + "/{id}/{sub}", resource, {}});
-    t.Add({"*", std::string(prefix) + "/{id}/{sub}/{sub_id}", resource, {}});
   }
-  // Assigning roles, setting a password and unlocking all modify the user.
+  // Role assignments belong to the user: listing them reads it; assigning roles, setting a
+  // password and unlocking all modify it.
+  t.Add({"GET", "/v1/users/{id}/roles", "users", "read"});
   t.Add({"POST", "/v1/users/{id}/roles", "users", "update"});
   t.Add({"DELETE", "/v1/users/{id}/roles/{role}", "users", "update"});
   t.Add({"POST", "/v1/users/{id}/password", "users", "update"});
