@@ -1,11 +1,6 @@
 // Interoperability with an independent JWT implementation: the `jose` npm package, run by node.
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <spawn.h>
-#include <sys/file.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
@@ -17,8 +12,7 @@
 #include "dbaas/auth/jwks.hpp"
 #include "dbaas/auth/jwt.hpp"
 #include "dbaas/common/error.hpp"
-
-extern char** environ;
+#include "dbaas/testing/programs.hpp"
 
 namespace dbaas::auth {
 namespace {
@@ -30,12 +24,6 @@ constexpr const char* kAudience = "dbaas-interop";
 // Pinned to a major version so the peer does not change under the test; jose 5 runs on the
 // Node.js 18 that Debian 12 packages as well as on newer ones.
 constexpr const char* kJosePackage = "jose@5";
-
-struct RunResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
 
 std::string ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -49,77 +37,16 @@ void WriteFile(const fs::path& path, std::string_view text) {
   out << text;
 }
 
-// Runs argv[0] found on PATH with stdout and stderr captured through files in `scratch`
-// (kept there as <program>.stdout / <program>.stderr for diagnosis).
-RunResult RunProgram(const std::vector<std::string>& args, const fs::path& scratch) {
-  const fs::path out_path = scratch / (args[0] + ".stdout");
-  const fs::path err_path = scratch / (args[0] + ".stderr");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  std::vector<char*> argv;
-  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  RunResult result;
-  const int rc = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    result.err = "cannot start " + args[0] + ": " + std::strerror(rc);
-    return result;
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  result.out = ReadFile(out_path);
-  result.err = ReadFile(err_path);
-  return result;
-}
-
-bool OnPath(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  std::istringstream dirs(path != nullptr ? path : "");
-  for (std::string dir; std::getline(dirs, dir, ':');) {
-    if (!dir.empty() && access((fs::path(dir) / program).c_str(), X_OK) == 0) return true;
-  }
-  return false;
-}
-
 class JoseInteropTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    if (!OnPath("node") || !OnPath("npm")) {
-      setup_error_ =
-          "node and npm are required for the jose interop test: install the Debian packages "
-          "`nodejs` and `npm`";
-      return;
+    try {
+      testing::InstallNpmPackage(DBAAS_AUTH_NODE_DIR, kJosePackage,
+                                 fs::path("node_modules") / "jose" / "package.json",
+                                 R"({"name":"dbaas-auth-interop","private":true,"type":"module"})");
+    } catch (const std::runtime_error& e) {
+      setup_error_ = e.what();
     }
-    const fs::path dir = DBAAS_AUTH_NODE_DIR;
-    fs::create_directories(dir);
-    // ctest runs each test in its own process, possibly in parallel: install once, under a lock.
-    const int lock = open((dir / ".install.lock").c_str(), O_CREAT | O_RDWR, 0600);
-    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
-      setup_error_ = "cannot lock " + (dir / ".install.lock").string();
-      return;
-    }
-    if (!fs::exists(dir / "node_modules" / "jose" / "package.json")) {
-      if (!fs::exists(dir / "package.json")) {
-        WriteFile(dir / "package.json",
-                  R"({"name":"dbaas-auth-interop","private":true,"type":"module"})");
-      }
-      const RunResult install =
-          RunProgram({"npm", "install", "--prefix", dir.string(), "--no-audit", "--no-fund",
-                      "--loglevel=error", kJosePackage},
-                     dir);
-      if (install.exit_code != 0) {
-        setup_error_ = "`npm install " + std::string(kJosePackage) + "` failed: " + install.err;
-      }
-    }
-    flock(lock, LOCK_UN);
-    close(lock);
   }
 
   void SetUp() override {
@@ -138,7 +65,7 @@ class JoseInteropTest : public ::testing::Test {
     std::vector<std::string> argv = {"node",
                                      (fs::path(DBAAS_AUTH_NODE_DIR) / "jose_interop.mjs").string()};
     argv.insert(argv.end(), args.begin(), args.end());
-    const RunResult result = RunProgram(argv, scratch_);
+    const testing::ProgramResult result = testing::RunProgram(argv, scratch_);
     EXPECT_EQ(result.exit_code, 0) << result.err;
     auto json = nlohmann::json::parse(result.out, nullptr, false);
     EXPECT_FALSE(json.is_discarded()) << "node printed: " << result.out << result.err;
