@@ -7,6 +7,7 @@
 #include "bootstrap_admin.hpp"
 #include "dbaas/common/clock.hpp"
 #include "dbaas/common/log.hpp"
+#include "dbaas/service/periodic_worker.hpp"
 #include "dbaas/http/router.hpp"
 #include "dbaas/store/store.hpp"
 #include "domain/api_key_service.hpp"
@@ -134,15 +135,13 @@ service::Definition Definition() {
     auto* c = components.get();
     const Clock* clock = &ctx.clock;
     ctx.workers.push_back(service::Worker{"bootstrap", [c] { c->Bootstrap(); }, {}});
-    ctx.workers.push_back(service::Worker{"purge",
-                                          [c, clock] {
-                                            const auto purged =
-                                                c->tenant_repository.PurgeIdempotencyKeys() +
-                                                c->token_repository.PurgeExpired(clock->Now());
-                                            if (purged > 0)
-                                              log::Info("purged expired rows", {{"count", purged}});
-                                          },
-                                          {}});
+    // Expired idempotency keys, refresh tokens and revoked token ids: at start, then hourly,
+    // so the tables stay bounded however long the service runs.
+    ctx.workers.push_back(service::PeriodicWorker("purge", std::chrono::hours(1), [c, clock] {
+      const auto purged = c->tenant_repository.PurgeIdempotencyKeys() +
+                          c->token_repository.PurgeExpired(clock->Now());
+      if (purged > 0) log::Info("purged expired rows", {{"count", purged}});
+    }));
     ctx.keep_alive.push_back(components);
   };
   return def;
