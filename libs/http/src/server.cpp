@@ -1,5 +1,7 @@
 #include "dbaas/http/server.hpp"
 
+#include "dbaas/http/client_address.hpp"
+
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/basic_stream_socket.hpp>
 #include <boost/asio/basic_waitable_timer.hpp>
@@ -866,6 +868,8 @@ Task<void> Server::Impl::Serve(Worker& worker, Stream stream, std::string remote
           for (auto& [name, value] : parser.fields) {
             request.AddHeader(std::move(name), std::move(value));
           }
+          request.SetClientAddress(
+              ResolveClientAddress(remote, request.AllHeaders(), config.trusted_proxies));
           request.SetBody(std::move(parser.body));
           exchange.path = request.Path();
 

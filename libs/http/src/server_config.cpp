@@ -1,5 +1,7 @@
 #include "dbaas/http/server_config.hpp"
 
+#include "dbaas/http/client_address.hpp"
+
 #include <unistd.h>
 
 #include <string_view>
@@ -78,6 +80,20 @@ ServerConfig ServerConfig::FromEnv(dbaas::ConfigReader& cfg, std::string service
       continue;
     }
     c.cors_origins.emplace_back(origin);
+  }
+  const auto proxies = cfg.String("DBAAS_TRUSTED_PROXIES", "");
+  rest = proxies;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const auto proxy = Trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (proxy.empty()) continue;
+    if (!IsIpAddress(proxy)) {
+      cfg.Fail("DBAAS_TRUSTED_PROXIES",
+               "must list IP addresses like 127.0.0.1, got \"" + std::string(proxy) + "\"");
+      continue;
+    }
+    c.trusted_proxies.emplace_back(proxy);
   }
   return c;
 }

@@ -116,13 +116,6 @@ TEST(SourceLimiter, SlidingWindowPerSource) {
   EXPECT_FALSE(limiter.RetryAfter("10.0.0.1").has_value());
 }
 
-TEST(SourceHost, StripsThePort) {
-  EXPECT_EQ(SourceHost("127.0.0.1:5555"), "127.0.0.1");
-  EXPECT_EQ(SourceHost("[::1]:5555"), "::1");
-  EXPECT_EQ(SourceHost("::1"), "::1");
-  EXPECT_EQ(SourceHost("host"), "host");
-}
-
 TEST(RefreshRules, RotateOnceThenReuseIsDetected) {
   const TimePoint now(std::chrono::seconds(1'800'000'000));
   auto issued = IssueRefreshToken("usr_x", "", now, 3600s);

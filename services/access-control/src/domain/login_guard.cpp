@@ -32,18 +32,6 @@ std::chrono::milliseconds AttemptDelay(const LoginState& state, const LockoutPol
   return std::min(policy.base_delay * (std::int64_t{1} << doublings), policy.max_delay);
 }
 
-std::string SourceHost(std::string_view remote_address) {
-  if (!remote_address.empty() && remote_address.front() == '[') {
-    const auto close = remote_address.find(']');
-    if (close != std::string_view::npos) return std::string(remote_address.substr(1, close - 1));
-  }
-  const auto colon = remote_address.rfind(':');
-  if (colon == std::string_view::npos || remote_address.find(':') != colon) {
-    return std::string(remote_address);
-  }
-  return std::string(remote_address.substr(0, colon));
-}
-
 void SourceLimiter::Prune(std::deque<TimePoint>& failures, TimePoint now) const {
   while (!failures.empty() && failures.front() + window_ <= now) failures.pop_front();
 }

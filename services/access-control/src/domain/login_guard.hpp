@@ -44,9 +44,6 @@ LoginState AfterSuccess(LoginState state);
 /// slow_after failures, then base_delay doubling per further failure, capped at max_delay.
 std::chrono::milliseconds AttemptDelay(const LoginState& state, const LockoutPolicy& policy);
 
-/// The host part of an "ip:port" or "[v6]:port" peer address.
-std::string SourceHost(std::string_view remote_address);
-
 /// A sliding-window limit on failed logins per source address (per process). Thread-safe.
 class SourceLimiter {
  public:

@@ -67,7 +67,7 @@ http::Response AuthHandlers::Token(const http::Request& req) const {
   const auto body = req.Json();
   json::Reader reader(body);
   const auto grant = reader.String("grant_type", false, 1, 64).value_or("password");
-  const std::string source = SourceHost(req.RemoteAddress());
+  const std::string source = req.ClientAddress();
   if (grant == "refresh_token") {
     auto refresh = reader.String("refresh_token", true, 1, 512);
     reader.RejectUnknown({"grant_type", "refresh_token"});

@@ -80,15 +80,4 @@ http::Headers ClientResponseHeaders(const http::Headers& upstream) {
   return out;
 }
 
-std::string_view ClientIp(std::string_view remote_address) noexcept {
-  if (remote_address.starts_with('[')) {
-    const auto close = remote_address.find(']');
-    if (close != std::string_view::npos) return remote_address.substr(1, close - 1);
-    return remote_address;
-  }
-  const auto colon = remote_address.rfind(':');
-  if (colon == std::string_view::npos || remote_address.find(':') != colon) return remote_address;
-  return remote_address.substr(0, colon);
-}
-
 }  // namespace dbaas::gateway

@@ -27,7 +27,4 @@ http::Headers UpstreamRequestHeaders(const http::Headers& incoming, std::string_
 /// lockout) passes through.
 http::Headers ClientResponseHeaders(const http::Headers& upstream);
 
-/// The host part of "ip:port" or "[v6]:port" (the whole text when there is no port).
-std::string_view ClientIp(std::string_view remote_address) noexcept;
-
 }  // namespace dbaas::gateway

@@ -59,7 +59,7 @@ http::Response ProxyHandler::Handle(const http::Request& request) const {
     const std::string client_key =
         identity ? "sub:" + std::string(auth::ToString(identity->identity.kind)) + ":" +
                        identity->identity.subject
-                 : "ip:" + std::string(ClientIp(request.RemoteAddress()));
+                 : "ip:" + std::string(request.ClientAddress());
     const auto outcome = limiter_.Check(client_key, ClassifyRoute(method, path));
     limits = outcome.headers;
     if (!outcome.allowed) {
@@ -108,7 +108,7 @@ http::Response ProxyHandler::Handle(const http::Request& request) const {
         upstreams_.Forward(*service, request.GetMethod(), request.Target(),
                            UpstreamRequestHeaders(request.AllHeaders(), request.RequestId(),
                                                   NextTraceparent(request.Header("traceparent")),
-                                                  ClientIp(request.RemoteAddress())),
+                                                  request.ClientAddress()),
                            request.Body());
     http::Response response;
     response.status = upstream.status;

@@ -46,6 +46,9 @@ class Request {
   const std::string& RequestId() const noexcept { return request_id_; }
   /// The peer address as "ip:port".
   const std::string& RemoteAddress() const noexcept { return remote_address_; }
+  /// The client's IP address: the peer's, or the one a trusted proxy forwarded
+  /// (ServerConfig::trusted_proxies, see ResolveClientAddress). Use it for per-client limits.
+  const std::string& ClientAddress() const noexcept { return client_address_; }
   /// The pattern of the route that matched, e.g. "/v1/tenants/{id}"; empty before routing.
   const std::string& RoutePattern() const noexcept { return route_pattern_; }
 
@@ -55,6 +58,7 @@ class Request {
   void SetBody(std::string body) { body_ = std::move(body); }
   void SetRequestId(std::string id) { request_id_ = std::move(id); }
   void SetRemoteAddress(std::string address) { remote_address_ = std::move(address); }
+  void SetClientAddress(std::string address) { client_address_ = std::move(address); }
   void SetRoute(std::string pattern, std::vector<std::pair<std::string, std::string>> params) {
     route_pattern_ = std::move(pattern);
     path_params_ = std::move(params);
@@ -70,6 +74,7 @@ class Request {
   std::string body_;
   std::string request_id_;
   std::string remote_address_;
+  std::string client_address_;
   std::string route_pattern_;
   std::vector<std::pair<std::string, std::string>> path_params_;
 };

@@ -31,6 +31,9 @@ struct ServerConfig {
   bool access_log = true;     // one JSON line per request at info
   /// Origins allowed by CORS, e.g. "https://console.example.com"; "*" allows any origin.
   std::vector<std::string> cors_origins;
+  /// Peers (IP literals) whose X-Forwarded-For is believed for Request::ClientAddress: the
+  /// gateway's address for a service behind it; empty for the gateway itself, the edge.
+  std::vector<std::string> trusted_proxies;
 
   bool TlsEnabled() const noexcept { return !tls_cert_file.empty() && !tls_key_file.empty(); }
 
@@ -38,7 +41,8 @@ struct ServerConfig {
   /// DBAAS_HTTP_IO_THREADS, DBAAS_HTTP_MAX_BODY (bytes, KiB, MiB), DBAAS_HTTP_MAX_HEADER,
   /// DBAAS_HTTP_READ_TIMEOUT, DBAAS_HTTP_IDLE_TIMEOUT, DBAAS_HTTP_SHUTDOWN_GRACE,
   /// DBAAS_HTTP_MAX_CONNECTIONS, DBAAS_TLS_CERT_FILE and DBAAS_TLS_KEY_FILE (both or neither,
-  /// readable files), DBAAS_HTTP_ACCESS_LOG and DBAAS_CORS_ORIGINS (comma-separated).
+  /// readable files), DBAAS_HTTP_ACCESS_LOG, DBAAS_CORS_ORIGINS and DBAAS_TRUSTED_PROXIES
+  /// (comma-separated IP addresses; default none).
   /// Problems are recorded in `cfg`, naming the variable; call cfg.Finish() afterwards.
   static ServerConfig FromEnv(dbaas::ConfigReader& cfg, std::string service,
                               std::uint16_t default_port);
