@@ -462,5 +462,39 @@ TEST(Server, MetricsUseRoutePatternsAndPassPromtool) {
   EXPECT_EQ(output, "");
 }
 
+// Per-client limits (login failures, rate limits) key on Request::ClientAddress: behind a
+// trusted proxy it is the address the proxy forwarded, and from anyone else it is the peer's,
+// whatever X-Forwarded-For the client sends.
+TEST(Server, ClientAddressBelievesForwardedForOnlyFromTrustedProxies) {
+  const auto echo_client = [] {
+    Router router;
+    router.Add(Method::kGet, "/who", [](const Request& req) {
+      return Response::Text(200, req.ClientAddress());
+    });
+    return router;
+  };
+  const std::string request =
+      "GET /who HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 10.1.1.1, 203.0.113.7\r\n\r\n";
+
+  ServerConfig trusting;
+  trusting.access_log = false;
+  trusting.trusted_proxies = {"127.0.0.1"};
+  TestServer behind_proxy(echo_client(), trusting);
+  RawConnection via_proxy(behind_proxy.Port());
+  ASSERT_TRUE(via_proxy.Send(request));
+  auto answer = via_proxy.ReadResponse();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(BodyOf(*answer), "203.0.113.7");
+
+  ServerConfig edge;
+  edge.access_log = false;
+  TestServer at_edge(echo_client(), edge);
+  RawConnection direct(at_edge.Port());
+  ASSERT_TRUE(direct.Send(request));
+  answer = direct.ReadResponse();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(BodyOf(*answer), "127.0.0.1");
+}
+
 }  // namespace
 }  // namespace dbaas::http
