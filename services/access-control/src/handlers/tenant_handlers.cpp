@@ -1,19 +1,17 @@
 #include "handlers/tenant_handlers.hpp"
 
 #include <array>
-#include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "dbaas/common/crypto.hpp"
 #include "dbaas/common/json.hpp"
+#include "dbaas/http/pagination.hpp"
 #include "dbaas/http/router.hpp"
 
 namespace dbaas::access_control {
 namespace {
 
-constexpr std::size_t kMaxPageSize = 100;
 constexpr std::size_t kMaxDisplayName = 200;
-constexpr std::string_view kPageTokenPrefix = "t1:";
+constexpr std::string_view kPageTokenKind = "t1";
 
 struct LimitField {
   std::string_view name;
@@ -38,25 +36,6 @@ std::array<std::optional<std::int64_t>, 4> ReadLimits(json::Reader& outer) {
   reader.RejectUnknown({"max_instances", "max_storage_gb", "max_backups", "max_connections"});
   for (const auto& v : reader.Violations()) outer.Fail(v.field, v.issue);
   return values;
-}
-
-std::string EncodePageToken(const std::string& last_id) {
-  return crypto::Base64UrlEncode(std::string(kPageTokenPrefix) + last_id);
-}
-
-std::string DecodePageToken(const std::string& token) {
-  std::string decoded;
-  try {
-    decoded = crypto::Base64UrlDecode(token);
-  } catch (const Error&) {
-  }
-  if (decoded.rfind(kPageTokenPrefix, 0) != 0 ||
-      !TenantId::Parse(std::string_view(decoded).substr(kPageTokenPrefix.size()))) {
-    throw Error(ErrorCode::kInvalidArgument, "page_token is not valid",
-                {{"page_token", "was not returned by this API"}},
-                {"pass the next_page_token of the previous page unchanged"});
-  }
-  return decoded.substr(kPageTokenPrefix.size());
 }
 
 RequestContext Context(const http::Request& req) { return {req.RequestId()}; }
@@ -125,22 +104,11 @@ TenantPatch ParseTenantPatch(const nlohmann::json& body) {
 TenantListQuery ParseTenantListQuery(const http::Request& req) {
   TenantListQuery query;
   std::vector<FieldViolation> problems;
-  if (auto size = req.Query("page_size")) {
-    std::size_t n = 0;
-    auto [ptr, ec] = std::from_chars(size->data(), size->data() + size->size(), n);
-    if (ec != std::errc() || ptr != size->data() + size->size() || n < 1 || n > kMaxPageSize) {
-      problems.push_back({"page_size", "must be an integer from 1 to 100"});
-    } else {
-      query.page_size = n;
-    }
-  }
-  if (auto token = req.Query("page_token"); token && !token->empty()) {
-    try {
-      query.after_id = DecodePageToken(*token);
-    } catch (const Error& e) {
-      problems.insert(problems.end(), e.Details().begin(), e.Details().end());
-    }
-  }
+  auto page = http::ReadPageParams(
+      req, kPageTokenKind, [](std::string_view id) { return TenantId::Parse(id).has_value(); },
+      problems);
+  query.page_size = page.page_size;
+  query.after_id = std::move(page.after_id);
   if (auto active = req.Query("active")) {
     if (*active == "true") query.active = true;
     else if (*active == "false") query.active = false;
@@ -184,7 +152,7 @@ http::Response TenantHandlers::List(const http::Request& req) const {
   nlohmann::json items = nlohmann::json::array();
   for (const auto& t : page.tenants) items.push_back(TenantToJson(t));
   nlohmann::json body{{"tenants", std::move(items)}};
-  body["next_page_token"] = page.last_id ? EncodePageToken(*page.last_id) : "";
+  body["next_page_token"] = http::EncodePageToken(kPageTokenKind, page.last_id);
   return http::Response::Ok(body);
 }
 

@@ -1,19 +1,17 @@
 #include "handlers/user_handlers.hpp"
 
-#include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "dbaas/common/crypto.hpp"
 #include "dbaas/common/json.hpp"
+#include "dbaas/http/pagination.hpp"
 #include "dbaas/http/router.hpp"
 #include "handlers/handler_support.hpp"
 
 namespace dbaas::access_control {
 namespace {
 
-constexpr std::size_t kMaxPageSize = 100;
 constexpr std::size_t kMaxDisplayName = 200;
-constexpr std::string_view kPageTokenPrefix = "u1:";
+constexpr std::string_view kPageTokenKind = "u1";
 
 http::Response UserResponse(int status, const User& user) {
   auto resp = http::Response::Json(status, UserToJson(user));
@@ -24,28 +22,11 @@ http::Response UserResponse(int status, const User& user) {
 UserListQuery ParseListQuery(const http::Request& req) {
   UserListQuery query;
   std::vector<FieldViolation> problems;
-  if (auto size = req.Query("page_size")) {
-    std::size_t n = 0;
-    auto [ptr, ec] = std::from_chars(size->data(), size->data() + size->size(), n);
-    if (ec != std::errc() || ptr != size->data() + size->size() || n < 1 || n > kMaxPageSize) {
-      problems.push_back({"page_size", "must be an integer from 1 to 100"});
-    } else {
-      query.page_size = n;
-    }
-  }
-  if (auto token = req.Query("page_token"); token && !token->empty()) {
-    std::string decoded;
-    try {
-      decoded = crypto::Base64UrlDecode(*token);
-    } catch (const Error&) {
-    }
-    if (decoded.rfind(kPageTokenPrefix, 0) != 0 ||
-        !UserId::Parse(std::string_view(decoded).substr(kPageTokenPrefix.size()))) {
-      problems.push_back({"page_token", "was not returned by this API"});
-    } else {
-      query.after_id = decoded.substr(kPageTokenPrefix.size());
-    }
-  }
+  auto page = http::ReadPageParams(
+      req, kPageTokenKind, [](std::string_view id) { return UserId::Parse(id).has_value(); },
+      problems);
+  query.page_size = page.page_size;
+  query.after_id = std::move(page.after_id);
   query.tenant_id = TenantFilter(req);
   if (!problems.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "invalid list parameters", std::move(problems));
@@ -144,8 +125,7 @@ http::Response UserHandlers::List(const http::Request& req) const {
   nlohmann::json items = nlohmann::json::array();
   for (const auto& u : page.users) items.push_back(UserToJson(u));
   nlohmann::json body{{"users", std::move(items)}};
-  body["next_page_token"] =
-      page.last_id ? crypto::Base64UrlEncode(std::string(kPageTokenPrefix) + *page.last_id) : "";
+  body["next_page_token"] = http::EncodePageToken(kPageTokenKind, page.last_id);
   return http::Response::Ok(body);
 }
 
