@@ -4,6 +4,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
+#include <vector>
 #include <string>
 #include <thread>
 
@@ -47,6 +49,14 @@ std::uint64_t Deliveries(natsMsg* msg) {
   return n;
 }
 
+// The Envelope in `msg`; throws Error{INVALID_ARGUMENT} when it is none.
+Event DecodeMessage(natsMsg* msg) {
+  const char* data = natsMsg_GetData(msg);
+  const int length = natsMsg_GetDataLength(msg);
+  return DecodeEnvelope(std::string_view(data == nullptr ? "" : data,
+                                         static_cast<std::size_t>(std::max(0, length))));
+}
+
 }  // namespace
 
 struct Consumer::Impl {
@@ -54,6 +64,8 @@ struct Consumer::Impl {
   JetStream& jetstream;
   ConsumerConfig config;
   EventHandler handler;
+  /// Set for batch consumers; `handler` then wraps it for one-event fallbacks.
+  BatchEventHandler batch_handler;
 
   natsSubscription* subscription = nullptr;
   std::atomic<int> skip_acks{0};
@@ -74,6 +86,9 @@ struct Consumer::Impl {
   void EnsureSubscription();
   int RunOnce(std::chrono::milliseconds wait);
   int Process(natsMsg* msg);
+  std::optional<Event> Decode(natsMsg* msg);
+  bool ProcessBatch(natsMsgList& list);
+  void Ack(natsMsg* msg, const Event& event);
   void DeleteExpired();
   void Loop();
 };
@@ -141,25 +156,82 @@ int Consumer::Impl::RunOnce(std::chrono::milliseconds wait) {
     throw Error(ErrorCode::kUnavailable,
                 detail::NatsFailure("fetching from consumer " + config.durable, status, code));
   }
+  if (batch_handler && batch.list.Count > 1 && ProcessBatch(batch.list)) {
+    return batch.list.Count;
+  }
   int processed = 0;
   for (int i = 0; i < batch.list.Count; ++i) processed += Process(batch.list.Msgs[i]);
   return processed;
 }
 
-int Consumer::Impl::Process(natsMsg* msg) {
-  const char* data = natsMsg_GetData(msg);
-  const int length = natsMsg_GetDataLength(msg);
-  Event event;
+std::optional<Event> Consumer::Impl::Decode(natsMsg* msg) {
   try {
-    event = DecodeEnvelope(std::string_view(data == nullptr ? "" : data,
-                                            static_cast<std::size_t>(std::max(0, length))));
+    return DecodeMessage(msg);
   } catch (const Error& e) {
     log::Error(
         "undecodable event terminated",
         {{"consumer", config.durable}, {"subject", natsMsg_GetSubject(msg)}, {"error", e.what()}});
     natsMsg_Term(msg, nullptr);
-    return 0;
+    return std::nullopt;
   }
+}
+
+// All events of `list` in one transaction; false (nothing acked, nothing committed) when it
+// fails, and the caller handles them one by one. Undecodable messages are terminated here and
+// must not be handled again: the caller only retries on false, before which none is touched.
+bool Consumer::Impl::ProcessBatch(natsMsgList& list) {
+  std::vector<Event> events;
+  events.reserve(static_cast<std::size_t>(list.Count));
+  for (int i = 0; i < list.Count; ++i) {
+    try {
+      events.push_back(DecodeMessage(list.Msgs[i]));
+    } catch (const Error&) {
+      return false;  // the one-by-one path terminates and logs it
+    }
+  }
+  try {
+    pool.InTransaction([&](store::Tx& tx) {
+      std::vector<Event> fresh;
+      fresh.reserve(events.size());
+      for (const auto& event : events) {
+        auto inserted = tx.Exec(
+            "INSERT INTO processed_events (consumer, event_id, subject) VALUES ($1, $2, $3) "
+            "ON CONFLICT DO NOTHING",
+            {config.durable, event.id, event.subject});
+        if (inserted.Affected() > 0) fresh.push_back(event);
+      }
+      if (!fresh.empty()) batch_handler(fresh, tx);
+    });
+  } catch (const std::exception& e) {
+    log::Warn("event batch failed; handling its events one by one",
+              {{"consumer", config.durable},
+               {"events", static_cast<std::int64_t>(events.size())},
+               {"error", e.what()}});
+    return false;
+  }
+  for (int i = 0; i < list.Count; ++i) Ack(list.Msgs[i], events[static_cast<std::size_t>(i)]);
+  return true;
+}
+
+void Consumer::Impl::Ack(natsMsg* msg, const Event& event) {
+  if (skip_acks.load() > 0) {
+    --skip_acks;
+    return;
+  }
+  natsStatus status = natsMsg_Ack(msg, nullptr);
+  if (status != NATS_OK) {
+    // Harmless: the redelivery finds the processed_events row and is acked without effects.
+    log::Warn("ack failed; the event will be redelivered and skipped",
+              {{"consumer", config.durable},
+               {"event_id", event.id},
+               {"error", natsStatus_GetText(status)}});
+  }
+}
+
+int Consumer::Impl::Process(natsMsg* msg) {
+  auto decoded = Decode(msg);
+  if (!decoded) return 0;
+  const Event& event = *decoded;
 
   try {
     pool.InTransaction([&](store::Tx& tx) {
@@ -195,19 +267,7 @@ int Consumer::Impl::Process(natsMsg* msg) {
     natsMsg_NakWithDelay(msg, delay.count(), nullptr);
     return 0;
   }
-
-  if (skip_acks.load() > 0) {
-    --skip_acks;
-    return 1;
-  }
-  natsStatus status = natsMsg_Ack(msg, nullptr);
-  if (status != NATS_OK) {
-    // Harmless: the redelivery finds the processed_events row and is acked without effects.
-    log::Warn("ack failed; the event will be redelivered and skipped",
-              {{"consumer", config.durable},
-               {"event_id", event.id},
-               {"error", natsStatus_GetText(status)}});
-  }
+  Ack(msg, event);
   return 1;
 }
 
@@ -252,6 +312,16 @@ void Consumer::Impl::Loop() {
       }
     }
   }
+}
+
+Consumer::Consumer(store::Pool& pool, JetStream& jetstream, ConsumerConfig config,
+                   BatchEventHandler handler)
+    : Consumer(pool, jetstream, std::move(config),
+               handler ? EventHandler([handler](const Event& e, store::Tx& tx) {
+                 handler(std::span<const Event>(&e, 1), tx);
+               })
+                       : EventHandler{}) {
+  impl_->batch_handler = std::move(handler);
 }
 
 Consumer::Consumer(store::Pool& pool, JetStream& jetstream, ConsumerConfig config,

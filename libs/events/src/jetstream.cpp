@@ -111,6 +111,7 @@ std::string NatsFailure(std::string_view what, natsStatus status, jsErrCode code
 }  // namespace detail
 
 JetStream::Impl::~Impl() {
+  if (async_context != nullptr) jsCtx_Destroy(async_context);
   if (context != nullptr) jsCtx_Destroy(context);
   if (connection != nullptr) natsConnection_Destroy(connection);
   if (options != nullptr) natsOptions_Destroy(options);
@@ -207,11 +208,10 @@ void JetStream::EnsureStream() {
   impl_->stream_ready = true;
 }
 
-PublishAck JetStream::Publish(const Event& e) {
-  ValidateEvent(e);
-  if (!Connected()) throw Error(ErrorCode::kUnavailable, "NATS is not connected");
-  if (!impl_->stream_ready) EnsureStream();
+namespace {
 
+// The NATS message for `e`: its Envelope with the CloudEvents headers.
+std::unique_ptr<natsMsg, MsgDeleter> BuildMessage(const Event& e) {
   const std::string body = EncodeEnvelope(e);
   natsMsg* raw = nullptr;
   natsStatus status =
@@ -229,7 +229,17 @@ PublishAck JetStream::Publish(const Event& e) {
   SetHeader(raw, "ce-requestid", e.request_id);
   SetHeader(raw, "ce-dataschema", e.payload_type);
   SetHeader(raw, "content-type", "application/protobuf");
+  return msg;
+}
 
+}  // namespace
+
+PublishAck JetStream::Publish(const Event& e) {
+  ValidateEvent(e);
+  if (!Connected()) throw Error(ErrorCode::kUnavailable, "NATS is not connected");
+  if (!impl_->stream_ready) EnsureStream();
+
+  auto msg = BuildMessage(e);
   jsPubOptions options;
   jsPubOptions_Init(&options);
   options.MsgId = e.id.c_str();
@@ -237,7 +247,7 @@ PublishAck JetStream::Publish(const Event& e) {
   options.MaxWait = config_.request_timeout.count();
   jsPubAck* ack = nullptr;
   jsErrCode code = static_cast<jsErrCode>(0);
-  status = js_PublishMsg(&ack, impl_->context, raw, &options, &code);
+  natsStatus status = js_PublishMsg(&ack, impl_->context, msg.get(), &options, &code);
   if (status != NATS_OK) {
     // No responders means no stream captures the subject (deleted behind our back): recreate
     // it on the next attempt.
@@ -253,6 +263,71 @@ PublishAck JetStream::Publish(const Event& e) {
     jsPubAck_Destroy(ack);
   }
   return result;
+}
+
+namespace {
+
+// Counts the asynchronous publishes the stream refused or never acknowledged.
+void OnAsyncPublishError(jsCtx*, jsPubAckErr* error, void* closure) {
+  static_cast<std::atomic<std::int64_t>*>(closure)->fetch_add(1);
+  if (error != nullptr && error->ErrText != nullptr) {
+    log::Debug("asynchronous publish failed", {{"error", error->ErrText}});
+  }
+}
+
+}  // namespace
+
+void JetStream::PublishBatch(std::span<const Event> events) {
+  for (const auto& e : events) ValidateEvent(e);
+  if (events.empty()) return;
+  if (!Connected()) throw Error(ErrorCode::kUnavailable, "NATS is not connected");
+  if (!impl_->stream_ready) EnsureStream();
+
+  std::lock_guard lock(impl_->async_mutex);
+  if (impl_->async_context == nullptr) {
+    jsOptions options = impl_->api_options;
+    options.PublishAsync.ErrHandler = OnAsyncPublishError;
+    options.PublishAsync.ErrHandlerClosure = &impl_->async_failures;
+    options.PublishAsync.MaxPending = 4096;
+    natsStatus status = natsConnection_JetStream(&impl_->async_context, impl_->connection, &options);
+    if (status != NATS_OK) {
+      impl_->async_context = nullptr;
+      throw Error(ErrorCode::kUnavailable,
+                  detail::NatsFailure("creating the asynchronous JetStream context", status));
+    }
+  }
+  impl_->async_failures = 0;
+  natsStatus status = NATS_OK;
+  for (const auto& e : events) {
+    auto msg = BuildMessage(e);
+    jsPubOptions options;
+    jsPubOptions_Init(&options);
+    options.MsgId = e.id.c_str();
+    options.ExpectStream = config_.stream.c_str();
+    natsMsg* raw = msg.get();
+    status = js_PublishMsgAsync(impl_->async_context, &raw, &options);
+    if (status != NATS_OK) break;
+    (void)msg.release();  // the library owns (and destroys) a message it accepted
+  }
+  jsPubOptions wait;
+  jsPubOptions_Init(&wait);
+  wait.MaxWait = config_.request_timeout.count();
+  const natsStatus completed = js_PublishAsyncComplete(impl_->async_context, &wait);
+  if (completed != NATS_OK) {
+    // Drop what is still in flight; the caller publishes the whole batch again.
+    natsMsgList pending{};
+    if (js_PublishAsyncGetPendingList(&pending, impl_->async_context) == NATS_OK) {
+      natsMsgList_Destroy(&pending);
+    }
+  }
+  if (status != NATS_OK || completed != NATS_OK || impl_->async_failures.load() > 0) {
+    const natsStatus failed = status != NATS_OK ? status : completed;
+    throw Error(ErrorCode::kUnavailable,
+                detail::NatsFailure("publishing " + std::to_string(events.size()) +
+                                        " events (" + std::to_string(impl_->async_failures.load()) +
+                                        " refused)",
+                                    failed == NATS_OK ? NATS_ERR : failed));
+  }
 }
 
 }  // namespace dbaas::events

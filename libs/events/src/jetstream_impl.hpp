@@ -3,6 +3,7 @@
 #include <nats/nats.h>
 
 #include <atomic>
+#include <cstdint>
 #include <mutex>
 #include <string>
 
@@ -19,6 +20,11 @@ struct JetStream::Impl {
   jsOptions api_options{};
   std::mutex stream_mutex;
   std::atomic<bool> stream_ready{false};
+  /// A second context for PublishBatch, whose error handler counts into async_failures; one
+  /// batch at a time.
+  jsCtx* async_context = nullptr;
+  std::mutex async_mutex;
+  std::atomic<std::int64_t> async_failures{0};
 
   Impl() = default;
   Impl(const Impl&) = delete;

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "dbaas/events/event.hpp"
@@ -36,6 +37,9 @@ struct ConsumerConfig {
 /// Handles one event inside the transaction that also records it as processed; throw to have
 /// it redelivered later (the transaction is rolled back).
 using EventHandler = std::function<void(const Event&, store::Tx&)>;
+/// Handles the not yet processed events of one fetched batch inside one transaction (for
+/// high-volume consumers where a transaction per event costs too much).
+using BatchEventHandler = std::function<void(std::span<const Event>, store::Tx&)>;
 
 /// A durable JetStream pull consumer with explicit acks and exactly-once effects: each
 /// message is handled in one store transaction that also inserts (durable, event id) into
@@ -49,6 +53,12 @@ class Consumer {
   /// `pool` and `jetstream` must outlive the consumer. Throws Error{INVALID_ARGUMENT} for an
   /// invalid configuration. Does not contact NATS.
   Consumer(store::Pool& pool, JetStream& jetstream, ConsumerConfig config, EventHandler handler);
+  /// A consumer that handles each fetched batch in one transaction: every event of the batch
+  /// not yet in processed_events is passed to `handler` at once, and all are acked after the
+  /// commit. When that transaction fails, the batch is handled again one event per transaction
+  /// (the handler gets one-event spans), so one bad event cannot hold up the others.
+  Consumer(store::Pool& pool, JetStream& jetstream, ConsumerConfig config,
+           BatchEventHandler handler);
   /// Stops the background loop. The durable consumer stays on the server.
   ~Consumer();
   Consumer(const Consumer&) = delete;

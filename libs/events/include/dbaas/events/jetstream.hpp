@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "dbaas/common/config.hpp"
@@ -66,6 +67,13 @@ class JetStream {
   /// first use. Throws Error{INVALID_ARGUMENT} for an invalid event and Error{UNAVAILABLE}
   /// when not connected or not acknowledged.
   PublishAck Publish(const Event& e);
+  /// Publishes every event of `events` pipelined (without waiting for each acknowledgement)
+  /// and then waits up to request_timeout for all of them. Returns only when the stream
+  /// acknowledged every one; otherwise throws Error{UNAVAILABLE} and the caller publishes the
+  /// whole batch again, which JetStream de-duplicates by event id within duplicate_window.
+  /// Throws Error{INVALID_ARGUMENT} (sending nothing) when any event is invalid. Batches are
+  /// sent one at a time.
+  void PublishBatch(std::span<const Event> events);
   /// True while connected to a server (for /readyz).
   bool Connected() const;
   const NatsConfig& Config() const noexcept { return config_; }
