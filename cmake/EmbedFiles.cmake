@@ -1,13 +1,17 @@
-# dbaas_embed_migrations(TARGET target DIR dir NAMESPACE ns)
+# dbaas_embed_migrations(TARGET target DIR dir NAMESPACE ns [NAME name])
 # Generates a translation unit holding every dir/*.sql (sorted by name, named NNNN_what.sql) as
-# dbaas::store::Migration entries, returned by `ns::Migrations()`. Declare it yourself:
+# dbaas::store::Migration entries, returned by `ns::Migrations()`. NAME (default: the target)
+# tells apart several sets embedded in one target. Declare it yourself:
 #   namespace ns { std::span<const dbaas::store::Migration> Migrations(); }
 function(dbaas_embed_migrations)
-  cmake_parse_arguments(E "" "TARGET;DIR;NAMESPACE" "" ${ARGN})
+  cmake_parse_arguments(E "" "TARGET;DIR;NAMESPACE;NAME" "" ${ARGN})
+  if(NOT E_NAME)
+    set(E_NAME ${E_TARGET})
+  endif()
   file(GLOB sql_files CONFIGURE_DEPENDS "${E_DIR}/*.sql")
   list(SORT sql_files)
-  set(out "${CMAKE_CURRENT_BINARY_DIR}/${E_TARGET}_migrations.cpp")
-  set(script "${CMAKE_CURRENT_BINARY_DIR}/${E_TARGET}_embed.cmake")
+  set(out "${CMAKE_CURRENT_BINARY_DIR}/${E_NAME}_migrations.cpp")
+  set(script "${CMAKE_CURRENT_BINARY_DIR}/${E_NAME}_embed.cmake")
   file(WRITE "${script}" "
 set(body \"// Generated from ${E_DIR}; do not edit.\\n#include <span>\\n#include \\\"dbaas/store/migration.hpp\\\"\\nnamespace ${E_NAMESPACE} {\\nnamespace {\\nconst dbaas::store::Migration kMigrations[] = {\\n\")
 foreach(f \${FILES})
@@ -29,7 +33,7 @@ execute_process(COMMAND \${CMAKE_COMMAND} -E copy_if_different \"\${OUT}.tmp\" \
     OUTPUT "${out}"
     COMMAND ${CMAKE_COMMAND} "-DFILES=${sql_files}" "-DOUT=${out}" -P "${script}"
     DEPENDS ${sql_files} "${script}"
-    COMMENT "Embedding migrations for ${E_TARGET}"
+    COMMENT "Embedding migrations ${E_NAME}"
     VERBATIM)
   target_sources(${E_TARGET} PRIVATE "${out}")
 endfunction()

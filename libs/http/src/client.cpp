@@ -314,7 +314,8 @@ Attempt Client::Impl::Try(const Endpoint& endpoint, const ClientRequest& request
 
   bhttp::request<bhttp::string_body> req{ToVerb(request.method), endpoint.target, 11};
   req.set(bhttp::field::host, endpoint.HostPort());
-  req.set(bhttp::field::user_agent, config.user_agent);
+  // The caller's own User-Agent (a proxied client's) wins over the default.
+  if (!request.headers.Get("User-Agent")) req.set(bhttp::field::user_agent, config.user_agent);
   for (const auto& [name, value] : request.headers) req.insert(name, value);
   req.body() = request.body;
   req.keep_alive(true);

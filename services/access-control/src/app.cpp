@@ -7,10 +7,14 @@
 #include "bootstrap_admin.hpp"
 #include "dbaas/common/clock.hpp"
 #include "dbaas/common/log.hpp"
+#include "dbaas/events/audit.hpp"
+#include "dbaas/events/consumer.hpp"
+#include "dbaas/events/outbox.hpp"
 #include "dbaas/service/periodic_worker.hpp"
 #include "dbaas/http/router.hpp"
 #include "dbaas/store/store.hpp"
 #include "domain/api_key_service.hpp"
+#include "domain/audit_log.hpp"
 #include "domain/password.hpp"
 #include "domain/role_service.hpp"
 #include "domain/signing_keys.hpp"
@@ -18,10 +22,12 @@
 #include "domain/token_service.hpp"
 #include "domain/user_service.hpp"
 #include "handlers/api_key_handlers.hpp"
+#include "handlers/audit_handlers.hpp"
 #include "handlers/auth_handlers.hpp"
 #include "handlers/role_handlers.hpp"
 #include "handlers/tenant_handlers.hpp"
 #include "handlers/user_handlers.hpp"
+#include "repository/pg_audit_repository.hpp"
 #include "repository/pg_identity_repository.hpp"
 #include "repository/pg_tenant_repository.hpp"
 #include "repository/pg_token_repository.hpp"
@@ -29,6 +35,9 @@
 namespace dbaas::access_control {
 
 std::span<const store::Migration> Migrations();  // generated from src/migrations
+namespace audit {
+std::span<const store::Migration> Migrations();  // generated from src/audit_migrations
+}
 
 namespace {
 
@@ -40,6 +49,10 @@ struct Settings {
   TokenConfig tokens;
   std::optional<std::string> admin_password;
   std::filesystem::path admin_password_file;
+  /// The audit database as the INSERT+SELECT-only writer role.
+  std::string audit_url;
+  /// The audit database as its owner, only to apply the audit migrations at start (optional).
+  std::string audit_migration_url;
 };
 
 Settings ReadSettings(ConfigReader& cfg) {
@@ -66,13 +79,49 @@ Settings ReadSettings(ConfigReader& cfg) {
   }
   s.admin_password_file =
       std::filesystem::path(cfg.String("DBAAS_STATE_DIR", ".dbaas")) / "secrets" / "admin.password";
+  s.audit_url = cfg.String("DBAAS_AUDIT_DATABASE_URL", "");
+  if (s.audit_url.empty()) {
+    cfg.Fail("DBAAS_AUDIT_DATABASE_URL",
+             "must name the audit database (kept apart from access-control's own), connecting "
+             "as a role that may only INSERT and SELECT there");
+  }
+  s.audit_migration_url = cfg.String("DBAAS_AUDIT_MIGRATION_DATABASE_URL", "");
   return s;
+}
+
+store::PoolConfig AuditPoolConfig(const std::string& dsn, std::size_t size) {
+  store::PoolConfig config;
+  config.dsn = dsn;
+  config.size = size;
+  config.application_name = "access-control-audit";
+  return config;
+}
+
+// Applies the audit schema as the audit database's owner, then lets that connection go.
+void MigrateAuditDatabase(const std::string& owner_url) {
+  store::Pool owner(AuditPoolConfig(owner_url, 1));
+  store::Migrate(owner, events::kMigrationComponent, events::Migrations());
+  store::Migrate(owner, "audit", audit::Migrations());
+}
+
+// Appends what the gateway and access-control itself record to the audit chain, a fetched
+// batch per transaction.
+events::ConsumerConfig AuditConsumerConfig() {
+  events::ConsumerConfig config;
+  config.durable = "access-control-audit";
+  config.filter_subject = std::string(events::kAuditSubjects);
+  config.batch = 256;
+  config.max_deliver = 20;
+  return config;
 }
 
 // Everything the service builds, kept alive by the host.
 struct Components {
   Components(service::Context& ctx, Settings s)
       : settings(std::move(s)),
+        audit_pool(AuditPoolConfig(settings.audit_url, 4)),
+        audit_repository(audit_pool),
+        audit_log(audit_repository),
         tenant_repository(ctx.pool),
         identity_repository(ctx.pool),
         token_repository(ctx.pool),
@@ -89,7 +138,30 @@ struct Components {
         user_handlers(users, tokens),
         role_handlers(roles, tokens),
         api_key_handlers(api_keys, tokens),
-        auth_handlers(tokens, keys) {}
+        auth_handlers(tokens, keys),
+        audit_handlers(audit_log, tokens),
+        audit_consumer(audit_pool, ctx.nats, AuditConsumerConfig(),
+                       events::BatchEventHandler(
+                           [this, clock = &ctx.clock](std::span<const events::Event> batch,
+                                                      store::Tx& tx) {
+                             std::vector<events::AuditRecord> records;
+                             records.reserve(batch.size());
+                             for (const auto& e : batch) {
+                               records.push_back(events::AuditRecordFromEvent(e));
+                             }
+                             audit_repository.Append(tx, records, clock->Now());
+                           })) {
+    // Logins, refreshes and lockouts go through the outbox, so a record is never lost between
+    // the answer and the audit log.
+    tokens.SetAuditSink([pool = &ctx.pool](events::AuditRecord record) {
+      try {
+        auto event = events::MakeAuditEvent(std::move(record));
+        pool->InTransaction([&](store::Tx& tx) { events::Enqueue(tx, event); });
+      } catch (const std::exception& e) {
+        log::Error("audit record lost", {{"error", e.what()}});
+      }
+    });
+  }
 
   // Runs after the master key is loaded and migrations are applied.
   void Bootstrap() {
@@ -102,6 +174,9 @@ struct Components {
   }
 
   Settings settings;
+  store::Pool audit_pool;
+  PgAuditRepository audit_repository;
+  AuditLog audit_log;
   PgTenantRepository tenant_repository;
   PgIdentityRepository identity_repository;
   PgTokenRepository token_repository;
@@ -116,6 +191,8 @@ struct Components {
   RoleHandlers role_handlers;
   ApiKeyHandlers api_key_handlers;
   AuthHandlers auth_handlers;
+  AuditHandlers audit_handlers;
+  events::Consumer audit_consumer;
 };
 
 }  // namespace
@@ -126,15 +203,22 @@ service::Definition Definition() {
   def.default_port = kDefaultPort;
   def.migrations = Migrations();
   def.configure = [](service::Context& ctx) {
-    auto components = std::make_shared<Components>(ctx, ReadSettings(ctx.config));
+    auto settings = ReadSettings(ctx.config);
+    if (!ctx.config.Problems().empty()) return;  // the host reports them all
+    if (!settings.audit_migration_url.empty()) MigrateAuditDatabase(settings.audit_migration_url);
+    auto components = std::make_shared<Components>(ctx, std::move(settings));
     components->tenant_handlers.Register(ctx.router);
     components->user_handlers.Register(ctx.router);
     components->role_handlers.Register(ctx.router);
     components->api_key_handlers.Register(ctx.router);
     components->auth_handlers.Register(ctx.router);
+    components->audit_handlers.Register(ctx.router);
     auto* c = components.get();
     const Clock* clock = &ctx.clock;
     ctx.workers.push_back(service::Worker{"bootstrap", [c] { c->Bootstrap(); }, {}});
+    ctx.workers.push_back(service::Worker{"audit-consumer", [c] { c->audit_consumer.Start(); },
+                                          [c] { c->audit_consumer.Stop(); }});
+    ctx.readiness_checks.emplace_back("audit-database", [c] { return c->audit_pool.Ping(); });
     // Expired idempotency keys, refresh tokens and revoked token ids: at start, then hourly,
     // so the tables stay bounded however long the service runs.
     ctx.workers.push_back(service::PeriodicWorker("purge", std::chrono::hours(1), [c, clock] {

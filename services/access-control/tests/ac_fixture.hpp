@@ -10,6 +10,7 @@
 #include <string>
 
 #include "app.hpp"
+#include "audit_database.hpp"
 #include "dbaas/common/crypto.hpp"
 #include "dbaas/http/client.hpp"
 #include "dbaas/service/service_host.hpp"
@@ -36,6 +37,7 @@ class AcService {
             // Tests fail many logins from 127.0.0.1 on purpose; one test lowers this again.
             {"DBAAS_LOGIN_SOURCE_MAX_FAILURES", "10000"},
             {"DBAAS_LOG_LEVEL", "warn"}};
+    for (auto& [k, v] : AuditDatabaseSettings(*pg_)) env_[k] = v;
     for (auto& [k, v] : extra) env_[k] = v;
     StartHost();
   }

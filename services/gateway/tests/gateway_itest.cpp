@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "app.hpp"
+#include "audit_database.hpp"
 #include "dbaas/auth/key.hpp"
 #include "dbaas/common/crypto.hpp"
 #include "dbaas/http/client.hpp"
@@ -64,6 +65,7 @@ class GatewayIntegration : public ::testing::Test {
     ac_env["DBAAS_DATABASE_URL"] = pg_->CreateDatabase("access_control");
     ac_env["DBAAS_ADMIN_PASSWORD"] = admin_password_;
     ac_env["DBAAS_LOGIN_SOURCE_MAX_FAILURES"] = "10000";
+    for (auto& [k, v] : access_control::test::AuditDatabaseSettings(*pg_)) ac_env[k] = v;
     access_control_ =
         std::make_unique<service::Host>(access_control::Definition(), LookupIn(ac_env));
     access_control_->Start();

@@ -1,5 +1,7 @@
 #include "domain/token_service.hpp"
 
+#include <algorithm>
+
 #include "dbaas/auth/api_key.hpp"
 #include "dbaas/common/crypto.hpp"
 #include "dbaas/common/log.hpp"
@@ -46,10 +48,44 @@ TokenService::TokenService(IdentityRepository& identities, TokenRepository& toke
       dummy_hash_(HashPassword(crypto::RandomToken(16))) {}
 
 void TokenService::Fail(const std::string& source, std::string_view reason,
-                        const std::string& user_id) {
+                        const std::string& user_id, std::string_view username,
+                        std::string_view category) {
   sources_.RecordFailure(source);
   log::Warn("login failed", {{"reason", reason}, {"user_id", user_id}, {"source", source}});
+  Audit(category, events::kAuditDenied, reason, source, user_id, username);
   Unauthenticated();
+}
+
+void TokenService::Audit(std::string_view category, std::string_view outcome,
+                         std::string_view reason, const std::string& source,
+                         const std::string& user_id, std::string_view username,
+                         const std::string& tenant_id) {
+  if (!audit_) return;
+  events::AuditRecord record;
+  record.source = "access-control";
+  record.request_id = CurrentAuditOrigin().request_id;
+  record.user_agent = CurrentAuditOrigin().user_agent;
+  record.category = std::string(category);
+  record.actor_type = user_id.empty() ? "anonymous" : "user";
+  record.actor_id = user_id;
+  record.actor_name = std::string(username);
+  record.tenant_id = tenant_id;
+  if (record.tenant_id.empty() && !user_id.empty()) {
+    try {
+      if (auto user = identities_.FindUser(user_id)) record.tenant_id = user->tenant_id;
+    } catch (const std::exception& e) {
+      // Recorded without the tenant rather than not at all.
+      log::Warn("audit: the user's tenant could not be read", {{"error", e.what()}});
+    }
+  }
+  record.action = "auth:" + std::string(category.substr(category.find('.') + 1));
+  record.resource = std::string(username);
+  record.method = "POST";
+  record.outcome = std::string(outcome);
+  record.reason = std::string(reason);
+  std::replace(record.reason.begin(), record.reason.end(), ' ', '_');
+  record.source_address = source;
+  audit_(std::move(record));
 }
 
 bool TokenService::TenantActive(const std::string& tenant_id) {
@@ -62,19 +98,20 @@ TokenPair TokenService::Login(const std::string& username, const std::string& pa
                               const std::string& source) {
   if (auto retry = sources_.RetryAfter(source)) {
     log::Warn("login refused: too many failures from source", {{"source", source}});
+    Audit(kLoginCategory, events::kAuditDenied, "source throttled", source, "", username);
     throw ThrottledError(*retry);
   }
   auto user = identities_.FindUserByUsername(LowerAscii(username));
   if (!user) {
     VerifyPassword(password, dummy_hash_);
-    Fail(source, "unknown user", "");
+    Fail(source, "unknown user", "", username);
   }
   const auto id = user->id.str();
   if (auto delay = AttemptDelay(user->login, config_.lockout); delay.count() > 0) sleeper_(delay);
   const auto now = clock_.Now();
   if (IsLocked(user->login, now)) {
     VerifyPassword(password, dummy_hash_);  // answer as slowly as for an unlocked account
-    Fail(source, "account locked", id);
+    Fail(source, "account locked", id, username);
   }
   if (!VerifyPassword(password, user->password_hash)) {
     auto state = identities_.UpdateLoginState(
@@ -83,15 +120,18 @@ TokenPair TokenService::Login(const std::string& username, const std::string& pa
     if (state && IsLocked(*state, now)) {
       log::Warn("account locked after repeated failed logins",
                 {{"user_id", id}, {"failed_logins", state->failed_logins}});
+      Audit(kLockoutCategory, events::kAuditDenied, "too many failed logins", source, id,
+            username, user->tenant_id);
     }
-    Fail(source, "wrong password", id);
+    Fail(source, "wrong password", id, username);
   }
-  if (!user->active) Fail(source, "user deactivated", id);
-  if (!TenantActive(user->tenant_id)) Fail(source, "tenant deactivated", id);
+  if (!user->active) Fail(source, "user deactivated", id, username);
+  if (!TenantActive(user->tenant_id)) Fail(source, "tenant deactivated", id, username);
   identities_.UpdateLoginState(
       id, [](const LoginState& s) { return AfterSuccess(s); },
       std::chrono::time_point_cast<std::chrono::milliseconds>(now));
   log::Info("login succeeded", {{"user_id", id}, {"source", source}});
+  Audit(kLoginCategory, events::kAuditSuccess, "", source, id, username, user->tenant_id);
   return Issue(*user, std::nullopt);
 }
 
@@ -122,8 +162,11 @@ TokenPair TokenService::Issue(const User& user, std::optional<std::string> refre
 }
 
 TokenPair TokenService::Refresh(const std::string& refresh_token, const std::string& source) {
-  if (auto retry = sources_.RetryAfter(source)) throw ThrottledError(*retry);
-  if (!LooksLikeRefreshToken(refresh_token)) Fail(source, "malformed refresh token", "");
+  if (auto retry = sources_.RetryAfter(source)) {
+    Audit(kRefreshCategory, events::kAuditDenied, "source throttled", source, "", "");
+    throw ThrottledError(*retry);
+  }
+  if (!LooksLikeRefreshToken(refresh_token)) Fail(source, "malformed refresh token", "", {}, kRefreshCategory);
   const auto now = clock_.Now();
   std::optional<IssuedRefreshToken> next;
   auto outcome = tokens_.ConsumeRefreshToken(
@@ -136,18 +179,22 @@ TokenPair TokenService::Refresh(const std::string& refresh_token, const std::str
         return verdict;
       },
       [&] { return next ? next->record : RefreshToken{}; }, now);
-  if (!outcome) Fail(source, "unknown refresh token", "");
+  if (!outcome) Fail(source, "unknown refresh token", "", {}, kRefreshCategory);
   const auto& [current, verdict] = *outcome;
   if (verdict == RefreshVerdict::kReused) {
     log::Warn("refresh token reused; its family is revoked",
               {{"user_id", current.user_id}, {"source", source}});
   }
-  if (verdict != RefreshVerdict::kRotate) Fail(source, "refresh token not usable", current.user_id);
+  if (verdict != RefreshVerdict::kRotate) {
+    Fail(source, "refresh token not usable", current.user_id, {}, kRefreshCategory);
+  }
   auto user = identities_.FindUser(current.user_id);
   if (!user || !user->active || !TenantActive(user->tenant_id)) {
     tokens_.RevokeRefreshFamily(current.family_id, now);
-    Fail(source, "user not active", current.user_id);
+    Fail(source, "user not active", current.user_id, {}, kRefreshCategory);
   }
+  Audit(kRefreshCategory, events::kAuditSuccess, "", source, user->id.str(), user->username,
+        user->tenant_id);
   return Issue(*user, next->token);
 }
 

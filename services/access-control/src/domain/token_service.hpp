@@ -11,6 +11,7 @@
 #include "dbaas/auth/jwt.hpp"
 #include "dbaas/common/clock.hpp"
 #include "dbaas/common/error.hpp"
+#include "domain/audit_trail.hpp"
 #include "domain/identity_repository.hpp"
 #include "domain/login_guard.hpp"
 #include "domain/role_service.hpp"
@@ -69,6 +70,11 @@ class ThrottledError : public Error {
   std::chrono::seconds retry_after_;
 };
 
+/// Audit categories of access-control's own records.
+inline constexpr std::string_view kLoginCategory = "auth.login";
+inline constexpr std::string_view kRefreshCategory = "auth.refresh";
+inline constexpr std::string_view kLockoutCategory = "auth.lockout";
+
 /// Logins, token issuance and rotation, revocation, introspection and request authentication.
 /// Every credential failure is the same UNAUTHENTICATED message, so callers learn nothing about
 /// which part was wrong or whether an account is locked (the log says). Thread-safe.
@@ -99,6 +105,8 @@ class TokenService {
   auth::Identity Authenticate(const std::optional<std::string>& authorization);
 
   const TokenConfig& Config() const noexcept { return config_; }
+  /// Where login, refresh and lockout audit records go (none until set). Set before serving.
+  void SetAuditSink(AuditSink sink) { audit_ = std::move(sink); }
 
  private:
   /// Signs an access token for `user`; starts a new refresh family unless `refresh_token` is
@@ -107,8 +115,13 @@ class TokenService {
   Introspection IntrospectApiKey(const std::string& token);
   Introspection IntrospectJwt(const std::string& token);
   bool TenantActive(const std::string& tenant_id);
+  /// Counts a failure against `source`, audits it and throws UNAUTHENTICATED.
   [[noreturn]] void Fail(const std::string& source, std::string_view reason,
-                         const std::string& user_id);
+                         const std::string& user_id, std::string_view username = {},
+                         std::string_view category = kLoginCategory);
+  void Audit(std::string_view category, std::string_view outcome, std::string_view reason,
+             const std::string& source, const std::string& user_id, std::string_view username,
+             const std::string& tenant_id = {});
 
   IdentityRepository& identities_;
   TokenRepository& tokens_;
@@ -118,6 +131,7 @@ class TokenService {
   const Clock& clock_;
   TokenConfig config_;
   Sleeper sleeper_;
+  AuditSink audit_;
   auth::Verifier verifier_;
   SourceLimiter sources_;
   /// Verified against when the username is unknown, so timing does not reveal which users exist.

@@ -68,6 +68,7 @@ http::Response AuthHandlers::Token(const http::Request& req) const {
   json::Reader reader(body);
   const auto grant = reader.String("grant_type", false, 1, 64).value_or("password");
   const std::string source = req.ClientAddress();
+  const ScopedAuditOrigin origin({req.RequestId(), req.Header("User-Agent").value_or("")});
   if (grant == "refresh_token") {
     auto refresh = reader.String("refresh_token", true, 1, 512);
     reader.RejectUnknown({"grant_type", "refresh_token"});
