@@ -42,6 +42,12 @@ class Gateway {
   /// Named checks for /readyz: "access-control" always, and one per other configured service.
   std::vector<std::pair<std::string, std::function<bool()>>> ReadinessChecks();
 
+  /// Hands the audit record of every answered call to `sink` (see ProxyHandler::SetAuditSink);
+  /// without one nothing is audited (tests on a bare server). Call before serving.
+  void SetAuditSink(ProxyHandler::AuditSink sink) {
+    handler_.SetAuditSink(std::move(sink), config_.audit_reads);
+  }
+
   const GatewayConfig& Config() const noexcept { return config_; }
   const JwksCache& Jwks() const noexcept { return jwks_; }
 

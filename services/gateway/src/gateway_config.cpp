@@ -48,6 +48,9 @@ GatewayConfig GatewayConfig::FromConfig(ConfigReader& cfg,
   }
   c.jwks_min_refresh = cfg.Duration("DBAAS_JWKS_MIN_REFRESH", c.jwks_min_refresh);
   c.health_cache = cfg.Duration("DBAAS_UPSTREAM_HEALTH_CACHE", c.health_cache);
+  c.audit_reads = cfg.Bool("DBAAS_AUDIT_READS", c.audit_reads);
+  c.audit_queue = static_cast<std::size_t>(
+      cfg.Int("DBAAS_AUDIT_QUEUE", static_cast<std::int64_t>(c.audit_queue), 100, 10'000'000));
   c.rate_limits = RateLimitSettings::FromConfig(cfg);
   return c;
 }

@@ -25,12 +25,16 @@ struct GatewayConfig {
   /// How long a readiness probe result of an upstream is reused.
   std::chrono::milliseconds health_cache{3000};
   RateLimitSettings rate_limits;
+  /// Whether GET/HEAD calls are audited too (every other call always is).
+  bool audit_reads = true;
+  /// Audit records held in memory while NATS is slow or away; more are dropped and counted.
+  std::size_t audit_queue = 100'000;
 
   /// Reads DBAAS_UPSTREAM_<SERVICE> (service upper-cased, '-' as '_') for each of `services`,
   /// DBAAS_UPSTREAM_TIMEOUT (default 30s), DBAAS_TOKEN_ISSUER, DBAAS_TOKEN_AUDIENCE (default
   /// "dbaas"), DBAAS_IDENTITY_CACHE_TTL (default 10s, at most 30s), DBAAS_JWKS_MIN_REFRESH
-  /// (default 5s), DBAAS_UPSTREAM_HEALTH_CACHE (default 3s) and the DBAAS_RATE_LIMIT_*
-  /// quotas. Problems are recorded in `cfg`, naming the variable.
+  /// (default 5s), DBAAS_UPSTREAM_HEALTH_CACHE (default 3s), DBAAS_AUDIT_READS (default
+  /// true), DBAAS_AUDIT_QUEUE (default 100000) and the DBAAS_RATE_LIMIT_* quotas. Problems are recorded in `cfg`, naming the variable.
   static GatewayConfig FromConfig(ConfigReader& cfg, const std::vector<std::string>& services);
 };
 

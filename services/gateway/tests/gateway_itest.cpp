@@ -155,6 +155,44 @@ class GatewayIntegration : public ::testing::Test {
     return {user.Json().value("id", std::string()), email, password};
   }
 
+  // The audit entries recorded for `request_id`, read on access-control directly (neither
+  // throttled nor audited itself); waits up to 20 s until there are `count`, then a little
+  // longer so that a duplicate would show.
+  static json AuditEntriesOf(const std::string& request_id, const std::string& admin,
+                             std::size_t count) {
+    json entries = json::array();
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    bool settled = false;
+    while (std::chrono::steady_clock::now() < deadline) {
+      http::ClientRequest req;
+      req.host = "127.0.0.1";
+      req.port = access_control_->Port();
+      req.target = "/v1/audit-events?request_id=" + request_id;
+      req.headers = Bearer(admin);
+      const auto r = client_.Send(std::move(req));
+      if (r.status != 200) {
+        ADD_FAILURE() << r.status << " " << r.body;
+        return entries;
+      }
+      entries = r.Json()["audit_events"];
+      if (entries.size() >= count) {
+        if (settled) return entries;
+        settled = true;
+        std::this_thread::sleep_for(150ms);
+        continue;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return entries;
+  }
+
+  // The subject ("sub") of a JWT, read without verification (the test's own tokens).
+  static std::string SubjectOf(const std::string& token) {
+    const auto first = token.find('.');
+    const auto second = token.find('.', first + 1);
+    return json::parse(crypto::Base64UrlDecode(token.substr(first + 1, second - first - 1)))["sub"];
+  }
+
   static inline std::unique_ptr<testing::PostgresServer> pg_;
   static inline std::unique_ptr<testing::NatsServer> nats_;
   static inline std::unique_ptr<service::Host> access_control_;
@@ -303,16 +341,17 @@ TEST_F(GatewayIntegration, DeadAndMissingServicesAnswerUnavailableQuickly) {
 }
 
 TEST_F(GatewayIntegration, AnonymousFloodIsRateLimitedWithHeaders) {
-  // Anonymous callers share their address's bucket (burst 30 of DBAAS_RATE_LIMIT_READS; other
-  // tests of this process may have spent a few).
+  // Anonymous callers share their address's bucket: burst 30, refilled at 20 per second
+  // (DBAAS_RATE_LIMIT_READS=1200/60:30; other tests of this process may have spent some).
+  // Whatever the machine's speed, no more than burst + refill can get through.
   int unauthenticated = 0;
   int limited = 0;
-  for (int i = 0; i < 45; ++i) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 100; ++i) {
     const auto r = Call(http::Method::kGet, "/v1/tenants");
     EXPECT_TRUE(r.Header("RateLimit-Policy").has_value());
     EXPECT_TRUE(r.Header("RateLimit").has_value());
     if (r.status == 401) {
-      EXPECT_EQ(limited, 0) << "once throttled, a client stays throttled within the window";
       ++unauthenticated;
     } else {
       ++limited;
@@ -320,8 +359,13 @@ TEST_F(GatewayIntegration, AnonymousFloodIsRateLimitedWithHeaders) {
       EXPECT_GE(std::stoi(r.Header("Retry-After").value_or("0")), 1);
     }
   }
-  EXPECT_LE(unauthenticated, 30);
-  EXPECT_GE(limited, 15);
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double allowed = 30 + 20 * elapsed + 1;
+  EXPECT_LE(unauthenticated, allowed) << "in " << elapsed << " s";
+  if (allowed < 100) {
+    EXPECT_GE(limited, 100 - static_cast<int>(allowed)) << elapsed << " s";
+  }
   // An authenticated client has its own bucket.
   EXPECT_EQ(Call(http::Method::kGet, "/v1/tenants", std::nullopt, Bearer(AdminToken())).status,
             200);
@@ -355,6 +399,149 @@ TEST_F(GatewayIntegration, RequestIdReachesTheService) {
   ExpectError(r, 404, "NOT_FOUND");
   EXPECT_EQ(r.Json()["request_id"], "itest-request-4711");
   EXPECT_EQ(r.Header("X-Request-Id"), "itest-request-4711");
+}
+
+// Property 9: Comprehensive Audit Logging
+// Any mutating call through the gateway, allowed or refused, by an admin, a viewer or nobody,
+// leaves exactly one api.call entry naming who (actor, tenant), what (method, path, action),
+// the outcome and the status that was answered, and where from (address, request id).
+TEST_F(GatewayIntegration, EveryMutatingCallProducesOneAuditEntry) {
+  const auto admin = AdminToken();
+  ASSERT_FALSE(admin.empty());
+  const auto admin_id = SubjectOf(admin);
+  const auto [viewer_id, viewer_email, viewer_password] = CreateUser(admin, "viewer");
+  const auto viewer = Login(viewer_email, viewer_password);
+  ASSERT_FALSE(viewer.empty());
+  struct Operation {
+    http::Method method;
+    std::string path;
+    std::optional<json> body;
+    std::string action;
+  };
+  EXPECT_TRUE(rc::check("a mutating call is audited once, with its details", [&] {
+    const auto tag = crypto::HexEncode(crypto::RandomBytes(6));
+    const std::vector<Operation> operations{
+        {http::Method::kPost, "/v1/tenants", json{{"name", "p9-" + tag}}, "tenants:create"},
+        {http::Method::kPost, "/v1/tenants", json{{"name", 42}}, "tenants:create"},
+        {http::Method::kPatch, "/v1/tenants/ten_" + tag, json{{"display_name", "x"}},
+         "tenants:update"},
+        {http::Method::kDelete, "/v1/api-keys/key_" + tag, std::nullopt, "api-keys:delete"},
+        {http::Method::kPost, "/v1/instances", json{{"name", "p9"}}, "instances:create"},
+        {http::Method::kPost, "/v1/roles",
+         json{{"name", "p9-" + tag},
+              {"permissions", json::array({json{{"resource", "instances"},
+                                                {"actions", json::array({"read"})}}})}},
+         "roles:create"}};
+    const Operation op = *rc::gen::elementOf(operations);
+    const int who = *rc::gen::inRange(0, 3);  // admin, viewer, anonymous
+    auto headers = who == 0 ? Bearer(admin) : who == 1 ? Bearer(viewer) : http::Headers{};
+    const std::string request_id = "p9-" + tag;
+    headers.Set("X-Request-Id", request_id);
+    headers.Set("User-Agent", "property-9");
+    const auto response = Call(op.method, op.path, op.body, headers);
+    RC_TAG(response.status);
+
+    const auto entries = AuditEntriesOf(request_id, admin, 1);
+    RC_ASSERT(entries.size() == 1U);
+    const auto& e = entries[0];
+    RC_LOG() << e.dump() << "\n";
+    RC_ASSERT(e["category"] == "api.call");
+    RC_ASSERT(e["source"] == "gateway");
+    RC_ASSERT(e["method"] == std::string(http::MethodName(op.method)));
+    RC_ASSERT(e["resource"] == op.path);
+    RC_ASSERT(e["action"] == op.action);
+    RC_ASSERT(e["status"] == response.status);
+    RC_ASSERT(e["source_address"] == "127.0.0.1");
+    RC_ASSERT(e["user_agent"] == "property-9");
+    if (who == 2) {
+      RC_ASSERT(e["actor"]["type"] == "anonymous");
+      RC_ASSERT(e["actor"]["id"].is_null());
+    } else {
+      RC_ASSERT(e["actor"]["type"] == "user");
+      RC_ASSERT(e["actor"]["id"] == (who == 0 ? admin_id : viewer_id));
+    }
+    const std::string outcome = response.status < 400 ? "success"
+                                : (response.status == 401 || response.status == 403 ||
+                                   response.status == 429)
+                                    ? "denied"
+                                    : "failure";
+    RC_ASSERT(e["outcome"] == outcome);
+    RC_ASSERT(outcome == "success" || !e["reason"].is_null());
+  }));
+}
+
+// Property 21: Unauthorized Access Handling
+// Any unauthorized attempt (no credential, a forged or malformed one, a role without the
+// permission) is refused, and the refusal is in the audit log with the complete details.
+TEST_F(GatewayIntegration, EveryUnauthorizedAttemptIsDeniedAndAudited) {
+  const auto admin = AdminToken();
+  ASSERT_FALSE(admin.empty());
+  const auto [viewer_id, viewer_email, viewer_password] = CreateUser(admin, "viewer");
+  const auto viewer = Login(viewer_email, viewer_password);
+  ASSERT_FALSE(viewer.empty());
+  EXPECT_TRUE(rc::check("an unauthorized attempt is denied and audited", [&] {
+    const auto tag = crypto::HexEncode(crypto::RandomBytes(6));
+    const int credential = *rc::gen::inRange(0, 4);
+    http::Headers headers;
+    std::string expected_reason;
+    if (credential == 0) {
+      expected_reason = "missing_token";
+    } else if (credential == 1) {
+      headers = Bearer("garbage." + tag + ".token");
+      expected_reason = "invalid_token";
+    } else if (credential == 2) {
+      auto tampered = viewer;
+      tampered[tampered.size() - 5] = tampered[tampered.size() - 5] == 'A' ? 'B' : 'A';
+      headers = Bearer(tampered);
+      expected_reason = "invalid_token";
+    } else {
+      headers = Bearer(viewer);  // a viewer writing
+      expected_reason = "permission_denied";
+    }
+    const std::vector<std::tuple<http::Method, std::string, std::string>> attempts{
+        {http::Method::kPost, "/v1/users", "users:create"},
+        {http::Method::kDelete, "/v1/tenants/ten_" + tag, "tenants:delete"},
+        {http::Method::kPost, "/v1/api-keys", "api-keys:create"},
+        {http::Method::kPatch, "/v1/roles/r" + tag, "roles:update"}};
+    const auto [method, path, action] = *rc::gen::elementOf(attempts);
+    // Earlier tests spend the same clients' write quota: a throttled attempt is waited out and
+    // made again under a new request id (the throttled one is audited too, as denied).
+    std::string request_id;
+    http::ClientResponse response;
+    for (int attempt = 0; attempt < 6; ++attempt) {
+      request_id = "p21-" + tag + "-" + std::to_string(attempt);
+      headers.Set("X-Request-Id", request_id);
+      response = Call(method, path,
+                      method == http::Method::kDelete ? std::nullopt
+                                                      : std::optional<json>(json::object()),
+                      headers);
+      if (response.status != 429) break;
+      std::this_thread::sleep_for(std::chrono::seconds(
+          std::max(1, std::stoi(response.Header("Retry-After").value_or("1")))));
+    }
+    RC_LOG() << response.status << " " << response.body << "\n";
+    RC_ASSERT(response.status == (credential == 3 ? 403 : 401));
+
+    const auto entries = AuditEntriesOf(request_id, admin, 1);
+    RC_ASSERT(entries.size() == 1U);
+    const auto& e = entries[0];
+    RC_LOG() << e.dump() << "\n";
+    RC_ASSERT(e["outcome"] == "denied");
+    RC_ASSERT(e["reason"] == expected_reason);
+    RC_ASSERT(e["status"] == response.status);
+    RC_ASSERT(e["method"] == std::string(http::MethodName(method)));
+    RC_ASSERT(e["resource"] == path);
+    RC_ASSERT(e["action"] == action);
+    RC_ASSERT(e["source_address"] == "127.0.0.1");
+    RC_ASSERT(e["request_id"] == request_id);
+    RC_ASSERT(e["time"].is_string());
+    if (credential == 3) {
+      RC_ASSERT(e["actor"]["id"] == viewer_id);
+      RC_ASSERT(!e["tenant_id"].is_null());
+    } else {
+      RC_ASSERT(e["actor"]["type"] == "anonymous");
+    }
+  }));
 }
 
 // One documented operation of the OpenAPI document.

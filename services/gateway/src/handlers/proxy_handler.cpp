@@ -34,14 +34,51 @@ ProxyHandler::ProxyHandler(const UpstreamTable& routes, const auth::RouteTable& 
       upstreams_(upstreams),
       denied_(denied) {}
 
+void ProxyHandler::Audit(const http::Request& request, const CachedIdentity* identity,
+                         const std::optional<auth::RequiredPermission>& permission, int status,
+                         const char* deny_reason, std::string_view failure) const {
+  if (!audit_) return;
+  const auto method = request.GetMethod();
+  if (method == http::Method::kOptions) return;
+  if (!audit_reads_ && (method == http::Method::kGet || method == http::Method::kHead)) return;
+  events::AuditRecord record;
+  record.source = "gateway";
+  record.request_id = request.RequestId();
+  record.category = "api.call";
+  if (identity != nullptr) {
+    record.actor_type = std::string(auth::ToString(identity->identity.kind));
+    record.actor_id = identity->identity.subject;
+    record.tenant_id = identity->identity.tenant_id;
+  }
+  if (permission) record.action = permission->resource + ":" + permission->action;
+  record.resource = request.RawPath();
+  record.method = std::string(request.MethodName());
+  record.status = status;
+  if (deny_reason != nullptr || status == 401 || status == 403 || status == 429) {
+    record.outcome = std::string(events::kAuditDenied);
+    record.reason = deny_reason != nullptr ? deny_reason : std::string(failure);
+  } else if (status >= 400) {
+    record.outcome = std::string(events::kAuditFailure);
+    record.reason = std::string(failure);
+  } else {
+    record.outcome = std::string(events::kAuditSuccess);
+  }
+  record.source_address = std::string(request.ClientAddress());
+  record.user_agent = request.Header("User-Agent").value_or("");
+  audit_(std::move(record));
+}
+
 http::Response ProxyHandler::Handle(const http::Request& request) const {
   const std::string method(request.MethodName());
   const auto& path = request.RawPath();
   auth::RateLimitHeaders limits;
   const char* deny_reason = nullptr;  // a bounded label value for the denied counter
+  // What the audit record of this call needs, filled in as the checks learn it.
+  std::shared_ptr<const CachedIdentity> identity;
+  std::optional<auth::RequiredPermission> permission;
   try {
     const auto exposure = ExposureOf(method, path);
-    std::shared_ptr<const CachedIdentity> identity;
+    permission = permissions_.Resolve(method, path);
     std::optional<Error> auth_error;
     if (exposure == Exposure::kProtected) {
       try {
@@ -97,7 +134,7 @@ http::Response ProxyHandler::Handle(const http::Request& request) const {
                     {}, {"get a token with POST /v1/auth/token"});
       }
       try {
-        AuthorizeRequest(identity->identity, permissions_.Resolve(method, path), method, path);
+        AuthorizeRequest(identity->identity, permission, method, path);
       } catch (const Error& e) {
         deny_reason = e.Code() == ErrorCode::kNotFound ? "no_route" : "permission_denied";
         throw;
@@ -115,6 +152,8 @@ http::Response ProxyHandler::Handle(const http::Request& request) const {
     response.body = std::move(upstream.body);
     response.headers = ClientResponseHeaders(upstream.headers);
     Decorate(response, limits);
+    Audit(request, identity.get(), permission, response.status, nullptr,
+          response.status >= 400 ? "upstream_error" : "");
     return response;
   } catch (const Error& e) {
     auto response = http::ErrorResponse(e, request.RequestId());
@@ -133,6 +172,8 @@ http::Response ProxyHandler::Handle(const http::Request& request) const {
                                                   {"error", e.what()}});
     }
     Decorate(response, limits);
+    Audit(request, identity.get(), permission, response.status, deny_reason,
+          ErrorCodeName(e.Code()));
     return response;
   }
 }
