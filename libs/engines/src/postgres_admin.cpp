@@ -82,7 +82,15 @@ class PostgresAdmin final : public EngineAdmin {
       sql += " LC_COLLATE " + QuotePostgresLiteral(spec.collation) + " LC_CTYPE " +
              QuotePostgresLiteral(spec.collation);
     }
-    Exec(sql, "create database " + spec.name);
+    if (!spec.owner.empty()) RequireRole(spec.owner, std::nullopt);
+    try {
+      Exec(sql, "create database " + spec.name);
+    } catch (const Error& e) {
+      // The owner exists, so an undefined object is the encoding or the locale.
+      if (e.Code() != ErrorCode::kNotFound) throw;
+      throw Error(ErrorCode::kInvalidArgument, e.what(),
+                  {{"encoding", "encoding or collation is not known to the server"}});
+    }
   }
 
   std::vector<DatabaseInfo> ListDatabases() override {
@@ -192,20 +200,22 @@ class PostgresAdmin final : public EngineAdmin {
     }
   }
 
-  /// Throws NOT_FOUND unless `name` is a role with (login) or without (!login) LOGIN.
-  void RequireRole(std::string_view name, bool login) {
+  /// Throws NOT_FOUND unless `name` is a role with (login) or without (!login) LOGIN, or
+  /// either when `login` is nullopt.
+  void RequireRole(std::string_view name, std::optional<bool> login) {
     bool found = false;
     try {
       pqxx::nontransaction tx(*conn_);
-      found = !tx.exec_params("SELECT 1 FROM pg_roles WHERE rolname = $1 AND rolcanlogin = $2",
-                              std::string(name), login)
+      found = !(login ? tx.exec_params("SELECT 1 FROM pg_roles WHERE rolname = $1 AND rolcanlogin = $2",
+                                       std::string(name), *login)
+                      : tx.exec_params("SELECT 1 FROM pg_roles WHERE rolname = $1", std::string(name)))
                    .empty();
     } catch (...) {
       Rethrow("look up role");
     }
     if (!found) {
       throw Error(ErrorCode::kNotFound,
-                  std::string(login ? "user " : "role ") + std::string(name) + " not found");
+                  std::string(login.value_or(true) ? "user " : "role ") + std::string(name) + " not found");
     }
   }
 
