@@ -64,6 +64,17 @@ bool SameSetting(const ParameterSpec& spec, const std::string& rendered, std::st
   }
 }
 
+/// Writes a self-signed certificate and key (server.crt, server.key, mode 0600) into `dir`.
+void MakeCertificate(const std::filesystem::path& dir) {
+  const auto r = dbaas::testing::RunProgram(
+      {"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+       "-keyout", (dir / "server.key").string(), "-out", (dir / "server.crt").string()},
+      dir);
+  ASSERT_EQ(r.exit_code, 0) << "openssl (Debian package openssl): " << r.err;
+  std::filesystem::permissions(dir / "server.key", std::filesystem::perms::owner_read |
+                                                       std::filesystem::perms::owner_write);
+}
+
 // Property 4: Engine-Specific Validation (random valid parameters render to a config the real
 // engine starts with and applies).
 TEST(RenderedConfig, PostgresStartsWithRandomValidParameters) {
@@ -75,6 +86,9 @@ TEST(RenderedConfig, PostgresStartsWithRandomValidParameters) {
   platform.data_dir = pg.DataDir().string();
   platform.socket_dir = pg.DataDir().parent_path().string();
   pg.Stop();
+  MakeCertificate(pg.DataDir());
+  platform.tls_cert_file = (pg.DataDir() / "server.crt").string();
+  platform.tls_key_file = (pg.DataDir() / "server.key").string();
   const auto conf = RenderConfig(Engine::kPostgresql, *FindSize("micro"), values, platform);
   struct stat owner {};
   ASSERT_EQ(::stat(pg.DataDir().c_str(), &owner), 0);
@@ -82,7 +96,9 @@ TEST(RenderedConfig, PostgresStartsWithRandomValidParameters) {
     std::ofstream(pg.DataDir() / "dbaas.conf") << conf;
     std::ofstream(pg.DataDir() / "postgresql.conf", std::ios::app) << "\ninclude 'dbaas.conf'\n";
   }
-  ASSERT_EQ(::chown((pg.DataDir() / "dbaas.conf").c_str(), owner.st_uid, owner.st_gid), 0);
+  for (const char* file : {"dbaas.conf", "server.crt", "server.key"}) {
+    ASSERT_EQ(::chown((pg.DataDir() / file).c_str(), owner.st_uid, owner.st_gid), 0);
+  }
   ASSERT_NO_THROW(pg.Start()) << "seed " << seed << "\n" << conf;
   // The fixture's command line (-c) wins over the file for these.
   const std::set<std::string> overridden = {"max_connections"};
@@ -93,6 +109,7 @@ TEST(RenderedConfig, PostgresStartsWithRandomValidParameters) {
         << name << " rendered " << value << " server " << pg.Query("SHOW " + name) << " seed " << seed;
   }
   EXPECT_EQ(pg.Query("SHOW password_encryption"), "scram-sha-256\n");
+  EXPECT_EQ(pg.Query("SHOW ssl"), "on\n");
 }
 
 /// A mariadbd started from a rendered my.cnf (--defaults-file) in its own directory.
@@ -117,6 +134,9 @@ TEST(RenderedConfig, MariaDbStartsWithRandomValidParameters) {
   platform.socket_dir = dir.Path().string();
   platform.log_dir = dir.Path().string();
   if (root) platform.run_as_user = "root";
+  MakeCertificate(dir.Path());
+  platform.tls_cert_file = (dir.Path() / "server.crt").string();
+  platform.tls_key_file = (dir.Path() / "server.key").string();
   const auto cnf = RenderConfig(Engine::kMysql, *FindSize("micro"), values, platform);
   std::ofstream(dir.Path() / "my.cnf") << cnf;
 
@@ -153,6 +173,7 @@ TEST(RenderedConfig, MariaDbStartsWithRandomValidParameters) {
     EXPECT_TRUE(SameSetting(*spec, value, actual))
         << name << " rendered " << value << " server " << actual << " seed " << seed;
   }
+  EXPECT_EQ(query("SELECT @@have_ssl").out, "YES\n");
   server.Terminate();
 }
 
