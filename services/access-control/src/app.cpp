@@ -11,6 +11,9 @@
 #include "dbaas/http/router.hpp"
 #include "dbaas/store/store.hpp"
 #include "domain/api_key_service.hpp"
+#include "domain/ldap_login.hpp"
+#include "domain/ldap_settings.hpp"
+#include "domain/oidc_mapping.hpp"
 #include "domain/password.hpp"
 #include "domain/role_service.hpp"
 #include "domain/signing_keys.hpp"
@@ -22,6 +25,8 @@
 #include "handlers/role_handlers.hpp"
 #include "handlers/tenant_handlers.hpp"
 #include "handlers/user_handlers.hpp"
+#include "ldap/openldap_directory.hpp"
+#include "oidc/oidc_provider.hpp"
 #include "repository/pg_identity_repository.hpp"
 #include "repository/pg_tenant_repository.hpp"
 #include "repository/pg_token_repository.hpp"
@@ -40,6 +45,8 @@ struct Settings {
   TokenConfig tokens;
   std::optional<std::string> admin_password;
   std::filesystem::path admin_password_file;
+  std::optional<LdapSettings> ldap;
+  std::optional<OidcSettings> oidc;
 };
 
 Settings ReadSettings(ConfigReader& cfg) {
@@ -66,6 +73,8 @@ Settings ReadSettings(ConfigReader& cfg) {
   }
   s.admin_password_file =
       std::filesystem::path(cfg.String("DBAAS_STATE_DIR", ".dbaas")) / "secrets" / "admin.password";
+  s.ldap = ReadLdapSettings(cfg);
+  s.oidc = ReadOidcSettings(cfg);
   return s;
 }
 
@@ -89,7 +98,18 @@ struct Components {
         user_handlers(users, tokens),
         role_handlers(roles, tokens),
         api_key_handlers(api_keys, tokens),
-        auth_handlers(tokens, keys) {}
+        auth_handlers(tokens, keys) {
+    if (settings.ldap) {
+      directory = std::make_unique<OpenLdapDirectory>(*settings.ldap);
+      ldap_login = std::make_unique<LdapLogin>(*directory, identity_repository, roles, ctx.clock,
+                                               *settings.ldap);
+      tokens.UseLdap(ldap_login.get());
+    }
+    if (settings.oidc) {
+      oidc = std::make_unique<OidcProvider>(*settings.oidc, ctx.clock);
+      tokens.UseOidc(oidc.get());
+    }
+  }
 
   // Runs after the master key is loaded and migrations are applied.
   void Bootstrap() {
@@ -116,6 +136,9 @@ struct Components {
   RoleHandlers role_handlers;
   ApiKeyHandlers api_key_handlers;
   AuthHandlers auth_handlers;
+  std::unique_ptr<Directory> directory;
+  std::unique_ptr<LdapLogin> ldap_login;
+  std::unique_ptr<OidcProvider> oidc;
 };
 
 }  // namespace
