@@ -49,6 +49,10 @@ GatewayConfig GatewayConfig::FromConfig(ConfigReader& cfg,
   c.jwks_min_refresh = cfg.Duration("DBAAS_JWKS_MIN_REFRESH", c.jwks_min_refresh);
   c.health_cache = cfg.Duration("DBAAS_UPSTREAM_HEALTH_CACHE", c.health_cache);
   c.rate_limits = RateLimitSettings::FromConfig(cfg);
+  c.oidc = auth::ReadOidcIssuerSettings(cfg);
+  if (c.oidc && c.oidc->issuer == c.issuer) {
+    cfg.Fail("DBAAS_OIDC_ISSUER", "must differ from DBAAS_TOKEN_ISSUER");
+  }
   return c;
 }
 

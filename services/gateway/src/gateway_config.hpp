@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dbaas/auth/oidc.hpp"
 #include "dbaas/common/config.hpp"
 #include "domain/rate_limit_policy.hpp"
 
@@ -25,12 +26,15 @@ struct GatewayConfig {
   /// How long a readiness probe result of an upstream is reused.
   std::chrono::milliseconds health_cache{3000};
   RateLimitSettings rate_limits;
+  /// An external OpenID Connect issuer whose tokens are accepted too (DBAAS_OIDC_ISSUER,
+  /// DBAAS_OIDC_AUDIENCE, DBAAS_OIDC_JWKS_URL, DBAAS_OIDC_LEEWAY); off when unset.
+  std::optional<auth::OidcIssuerSettings> oidc;
 
   /// Reads DBAAS_UPSTREAM_<SERVICE> (service upper-cased, '-' as '_') for each of `services`,
   /// DBAAS_UPSTREAM_TIMEOUT (default 30s), DBAAS_TOKEN_ISSUER, DBAAS_TOKEN_AUDIENCE (default
   /// "dbaas"), DBAAS_IDENTITY_CACHE_TTL (default 10s, at most 30s), DBAAS_JWKS_MIN_REFRESH
   /// (default 5s), DBAAS_UPSTREAM_HEALTH_CACHE (default 3s) and the DBAAS_RATE_LIMIT_*
-  /// quotas. Problems are recorded in `cfg`, naming the variable.
+  /// quotas and the DBAAS_OIDC_* issuer settings. Problems are recorded in `cfg`, naming the variable.
   static GatewayConfig FromConfig(ConfigReader& cfg, const std::vector<std::string>& services);
 };
 
