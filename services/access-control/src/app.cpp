@@ -15,6 +15,9 @@
 #include "dbaas/store/store.hpp"
 #include "domain/api_key_service.hpp"
 #include "domain/audit_log.hpp"
+#include "domain/ldap_login.hpp"
+#include "domain/ldap_settings.hpp"
+#include "domain/oidc_mapping.hpp"
 #include "domain/password.hpp"
 #include "domain/role_service.hpp"
 #include "domain/signing_keys.hpp"
@@ -28,6 +31,8 @@
 #include "handlers/tenant_handlers.hpp"
 #include "handlers/user_handlers.hpp"
 #include "repository/pg_audit_repository.hpp"
+#include "ldap/openldap_directory.hpp"
+#include "oidc/oidc_provider.hpp"
 #include "repository/pg_identity_repository.hpp"
 #include "repository/pg_tenant_repository.hpp"
 #include "repository/pg_token_repository.hpp"
@@ -53,6 +58,8 @@ struct Settings {
   std::string audit_url;
   /// The audit database as its owner, only to apply the audit migrations at start (optional).
   std::string audit_migration_url;
+  std::optional<LdapSettings> ldap;
+  std::optional<OidcSettings> oidc;
 };
 
 Settings ReadSettings(ConfigReader& cfg) {
@@ -86,6 +93,8 @@ Settings ReadSettings(ConfigReader& cfg) {
              "as a role that may only INSERT and SELECT there");
   }
   s.audit_migration_url = cfg.String("DBAAS_AUDIT_MIGRATION_DATABASE_URL", "");
+  s.ldap = ReadLdapSettings(cfg);
+  s.oidc = ReadOidcSettings(cfg);
   return s;
 }
 
@@ -161,6 +170,16 @@ struct Components {
         log::Error("audit record lost", {{"error", e.what()}});
       }
     });
+    if (settings.ldap) {
+      directory = std::make_unique<OpenLdapDirectory>(*settings.ldap);
+      ldap_login = std::make_unique<LdapLogin>(*directory, identity_repository, roles, ctx.clock,
+                                               *settings.ldap);
+      tokens.UseLdap(ldap_login.get());
+    }
+    if (settings.oidc) {
+      oidc = std::make_unique<OidcProvider>(*settings.oidc, ctx.clock);
+      tokens.UseOidc(oidc.get());
+    }
   }
 
   // Runs after the master key is loaded and migrations are applied.
@@ -193,6 +212,9 @@ struct Components {
   AuthHandlers auth_handlers;
   AuditHandlers audit_handlers;
   events::Consumer audit_consumer;
+  std::unique_ptr<Directory> directory;
+  std::unique_ptr<LdapLogin> ldap_login;
+  std::unique_ptr<OidcProvider> oidc;
 };
 
 }  // namespace

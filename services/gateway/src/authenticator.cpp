@@ -2,17 +2,23 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dbaas/auth/oidc.hpp"
 #include "dbaas/common/error.hpp"
 #include "domain/introspection.hpp"
 
 namespace dbaas::gateway {
 
 Authenticator::Authenticator(auth::VerifierOptions options, JwksCache& jwks, Introspect introspect,
-                             IdentityCache& cache)
+                             IdentityCache& cache, std::optional<ExternalIssuer> external)
     : verifier_(std::move(options)),
       jwks_(jwks),
       introspect_(std::move(introspect)),
-      cache_(cache) {}
+      cache_(cache) {
+  if (external) {
+    external_verifier_.emplace(std::move(external->options));
+    external_jwks_ = external->jwks;
+  }
+}
 
 std::shared_ptr<const CachedIdentity> Authenticator::Authenticate(const Credential& credential) {
   const auto fingerprint = credential.Fingerprint();
@@ -20,8 +26,15 @@ std::shared_ptr<const CachedIdentity> Authenticator::Authenticate(const Credenti
   std::optional<TimePoint> expires_at;
   if (!cached) {
     if (credential.kind == Credential::Kind::kJwt) {
-      const auto claims = verifier_.Verify(
-          credential.token, [this](std::string_view kid) { return jwks_.Find(kid); });
+      const bool external = external_verifier_ &&
+                            auth::UnverifiedIssuer(credential.token) ==
+                                external_verifier_->Options().issuers.front();
+      const auto claims =
+          external ? external_verifier_->Verify(
+                         credential.token,
+                         [this](std::string_view kid) { return external_jwks_->Find(kid); })
+                   : verifier_.Verify(credential.token,
+                                      [this](std::string_view kid) { return jwks_.Find(kid); });
       if (claims.exp) expires_at = TimePoint(std::chrono::seconds(*claims.exp));
     }
     auto result = ParseIntrospection(introspect_(credential.token));

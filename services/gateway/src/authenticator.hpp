@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 
 #include "dbaas/auth/jwt.hpp"
@@ -21,11 +22,18 @@ class Authenticator {
   /// Asks access-control about `token`; returns its JSON answer, throws Error{UNAVAILABLE}.
   using Introspect = std::function<nlohmann::json(const std::string& token)>;
 
-  /// `jwks`, `cache` and options.clock must outlive the authenticator.
-  Authenticator(auth::VerifierOptions options, JwksCache& jwks, Introspect introspect,
-                IdentityCache& cache);
+  /// An external OIDC issuer whose JWTs are verified locally against its own keys.
+  struct ExternalIssuer {
+    auth::VerifierOptions options;
+    JwksCache* jwks = nullptr;
+  };
 
-  /// The identity of an active credential. Throws Error{UNAUTHENTICATED} (reason in the
+  /// `jwks`, `cache`, options.clock and external->jwks must outlive the authenticator.
+  Authenticator(auth::VerifierOptions options, JwksCache& jwks, Introspect introspect,
+                IdentityCache& cache, std::optional<ExternalIssuer> external = std::nullopt);
+
+  /// The identity of an active credential. A JWT whose (unverified) iss is the external
+  /// issuer's is verified against that issuer's keys instead of access-control's. Throws Error{UNAUTHENTICATED} (reason in the
   /// message, never the token) for a JWT that fails verification — without introspecting —
   /// and for an inactive (unknown, revoked, expired) credential; Error{UNAVAILABLE} when
   /// access-control cannot be asked.
@@ -36,6 +44,8 @@ class Authenticator {
   JwksCache& jwks_;
   Introspect introspect_;
   IdentityCache& cache_;
+  std::optional<auth::Verifier> external_verifier_;
+  JwksCache* external_jwks_ = nullptr;
 };
 
 }  // namespace dbaas::gateway

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dbaas/auth/oidc.hpp"
 #include "dbaas/common/error.hpp"
 #include "domain/route_policy.hpp"
 #include "openapi_document.hpp"
@@ -12,6 +13,44 @@ namespace {
 constexpr std::size_t kMaxCatchAllDepth = 16;
 constexpr std::size_t kMaxCachedIdentities = 100'000;
 constexpr const char* kAccessControl = "access-control";
+
+// The external issuer's keys, fetched directly from it (not through an upstream).
+std::unique_ptr<http::Client> OidcClient(const GatewayConfig& config) {
+  if (!config.oidc) return nullptr;
+  http::ClientConfig client;
+  client.connect_timeout = std::chrono::seconds(5);
+  client.request_timeout = std::chrono::seconds(5);
+  client.max_attempts = 2;
+  client.max_response_bytes = 1024 * 1024;
+  return std::make_unique<http::Client>(client);
+}
+
+std::unique_ptr<JwksCache> OidcJwks(const GatewayConfig& config, http::Client* client,
+                                    const Clock& clock) {
+  if (!config.oidc) return nullptr;
+  const auto settings = *config.oidc;
+  return std::make_unique<JwksCache>(
+      [settings, client] {
+        return auth::FetchOidcJwks(settings, [client](const std::string& url) {
+          http::ClientRequest request;
+          request.url = url;
+          const auto response = client->Send(std::move(request));
+          if (response.status != 200) {
+            throw Error(ErrorCode::kUnavailable, url + " answered " +
+                                                     std::to_string(response.status));
+          }
+          return response.body;
+        });
+      },
+      config.jwks_min_refresh, clock, "oidc issuer " + settings.issuer);
+}
+
+std::optional<Authenticator::ExternalIssuer> ExternalIssuerFor(const GatewayConfig& config,
+                                                               JwksCache* jwks,
+                                                               const Clock& clock) {
+  if (!config.oidc) return std::nullopt;
+  return Authenticator::ExternalIssuer{auth::OidcVerifierOptions(*config.oidc, clock), jwks};
+}
 
 auth::VerifierOptions VerifierFor(const GatewayConfig& config, const Clock& clock) {
   auth::VerifierOptions options;
@@ -41,6 +80,8 @@ Gateway::Gateway(GatewayConfig config, metrics::Registry& registry, const Clock&
             return response.body;
           },
           config_.jwks_min_refresh, clock),
+      oidc_client_(OidcClient(config_)),
+      oidc_jwks_(OidcJwks(config_, oidc_client_.get(), clock)),
       identities_(config_.identity_cache_ttl, kMaxCachedIdentities, clock),
       authenticator_(
           VerifierFor(config_, clock), jwks_,
@@ -62,7 +103,7 @@ Gateway::Gateway(GatewayConfig config, metrics::Registry& registry, const Clock&
                           "access-control returned an unusable introspection");
             }
           },
-          identities_),
+          identities_, ExternalIssuerFor(config_, oidc_jwks_.get(), clock)),
       limiter_(config_.rate_limits, clock),
       handler_(routes_, permissions_, authenticator_, limiter_, upstreams_,
                registry.Counter("dbaas_gateway_denied_total",

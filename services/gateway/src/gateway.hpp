@@ -9,6 +9,7 @@
 #include "authenticator.hpp"
 #include "dbaas/auth/route_table.hpp"
 #include "dbaas/common/clock.hpp"
+#include "dbaas/http/client.hpp"
 #include "dbaas/http/router.hpp"
 #include "dbaas/metrics/registry.hpp"
 #include "domain/identity_cache.hpp"
@@ -58,6 +59,9 @@ class Gateway {
   Upstreams upstreams_;
   UpstreamHealth health_;
   JwksCache jwks_;
+  /// The external OIDC issuer's keys and the client fetching them; null when OIDC is off.
+  std::unique_ptr<http::Client> oidc_client_;
+  std::unique_ptr<JwksCache> oidc_jwks_;
   IdentityCache identities_;
   Authenticator authenticator_;
   GatewayLimiter limiter_;

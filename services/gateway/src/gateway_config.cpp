@@ -52,6 +52,10 @@ GatewayConfig GatewayConfig::FromConfig(ConfigReader& cfg,
   c.audit_queue = static_cast<std::size_t>(
       cfg.Int("DBAAS_AUDIT_QUEUE", static_cast<std::int64_t>(c.audit_queue), 100, 10'000'000));
   c.rate_limits = RateLimitSettings::FromConfig(cfg);
+  c.oidc = auth::ReadOidcIssuerSettings(cfg);
+  if (c.oidc && c.oidc->issuer == c.issuer) {
+    cfg.Fail("DBAAS_OIDC_ISSUER", "must differ from DBAAS_TOKEN_ISSUER");
+  }
   return c;
 }
 

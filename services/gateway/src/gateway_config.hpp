@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "dbaas/auth/oidc.hpp"
 #include "dbaas/common/config.hpp"
 #include "domain/rate_limit_policy.hpp"
 
@@ -29,12 +30,16 @@ struct GatewayConfig {
   bool audit_reads = true;
   /// Audit records held in memory while NATS is slow or away; more are dropped and counted.
   std::size_t audit_queue = 100'000;
+  /// An external OpenID Connect issuer whose tokens are accepted too (DBAAS_OIDC_ISSUER,
+  /// DBAAS_OIDC_AUDIENCE, DBAAS_OIDC_JWKS_URL, DBAAS_OIDC_LEEWAY); off when unset.
+  std::optional<auth::OidcIssuerSettings> oidc;
 
   /// Reads DBAAS_UPSTREAM_<SERVICE> (service upper-cased, '-' as '_') for each of `services`,
   /// DBAAS_UPSTREAM_TIMEOUT (default 30s), DBAAS_TOKEN_ISSUER, DBAAS_TOKEN_AUDIENCE (default
   /// "dbaas"), DBAAS_IDENTITY_CACHE_TTL (default 10s, at most 30s), DBAAS_JWKS_MIN_REFRESH
   /// (default 5s), DBAAS_UPSTREAM_HEALTH_CACHE (default 3s), DBAAS_AUDIT_READS (default
-  /// true), DBAAS_AUDIT_QUEUE (default 100000) and the DBAAS_RATE_LIMIT_* quotas. Problems are recorded in `cfg`, naming the variable.
+  /// true), DBAAS_AUDIT_QUEUE (default 100000), the DBAAS_RATE_LIMIT_* quotas and the
+  /// DBAAS_OIDC_* issuer settings. Problems are recorded in `cfg`, naming the variable.
   static GatewayConfig FromConfig(ConfigReader& cfg, const std::vector<std::string>& services);
 };
 

@@ -7,6 +7,7 @@
 #include "dbaas/common/log.hpp"
 #include "domain/password.hpp"
 #include "domain/refresh_token.hpp"
+#include "oidc/oidc_provider.hpp"
 
 namespace dbaas::access_control {
 namespace {
@@ -102,6 +103,9 @@ TokenPair TokenService::Login(const std::string& username, const std::string& pa
     throw ThrottledError(*retry);
   }
   auto user = identities_.FindUserByUsername(LowerAscii(username));
+  if (ldap_ != nullptr && (!user || user->source == kSourceLdap)) {
+    return LoginLdap(username, password, source, user);
+  }
   if (!user) {
     VerifyPassword(password, dummy_hash_);
     Fail(source, "unknown user", "", username);
@@ -112,6 +116,10 @@ TokenPair TokenService::Login(const std::string& username, const std::string& pa
   if (IsLocked(user->login, now)) {
     VerifyPassword(password, dummy_hash_);  // answer as slowly as for an unlocked account
     Fail(source, "account locked", id, username);
+  }
+  if (user->source != kSourceLocal) {
+    VerifyPassword(password, dummy_hash_);
+    Fail(source, "externally managed user, but its provider is not configured", id, username);
   }
   if (!VerifyPassword(password, user->password_hash)) {
     auto state = identities_.UpdateLoginState(
@@ -166,7 +174,9 @@ TokenPair TokenService::Refresh(const std::string& refresh_token, const std::str
     Audit(kRefreshCategory, events::kAuditDenied, "source throttled", source, "", "");
     throw ThrottledError(*retry);
   }
-  if (!LooksLikeRefreshToken(refresh_token)) Fail(source, "malformed refresh token", "", {}, kRefreshCategory);
+  if (!LooksLikeRefreshToken(refresh_token)) {
+    Fail(source, "malformed refresh token", "", {}, kRefreshCategory);
+  }
   const auto now = clock_.Now();
   std::optional<IssuedRefreshToken> next;
   auto outcome = tokens_.ConsumeRefreshToken(
@@ -244,6 +254,7 @@ Introspection TokenService::IntrospectApiKey(const std::string& token) {
 }
 
 Introspection TokenService::IntrospectJwt(const std::string& token) {
+  if (oidc_ != nullptr && oidc_->Handles(token)) return IntrospectOidc(token);
   auth::Claims claims;
   try {
     claims = verifier_.Verify(token, [this](std::string_view kid) { return keys_.Find(kid); });

@@ -21,6 +21,9 @@
 
 namespace dbaas::access_control {
 
+class LdapLogin;
+class OidcProvider;
+
 struct TokenConfig {
   std::string issuer = "dbaas";
   std::string audience = "dbaas";
@@ -108,7 +111,19 @@ class TokenService {
   /// Where login, refresh and lockout audit records go (none until set). Set before serving.
   void SetAuditSink(AuditSink sink) { audit_ = std::move(sink); }
 
+  /// Enables LDAP logins: usernames without a local user, and LDAP-sourced users, bind to the
+  /// directory (see LdapLogin). Call before serving; `ldap` must outlive this service.
+  void UseLdap(LdapLogin* ldap) noexcept { ldap_ = ldap; }
+  /// Enables bearer tokens of an external OIDC issuer in Introspect and Authenticate. Call
+  /// before serving; `oidc` must outlive this service.
+  void UseOidc(OidcProvider* oidc) noexcept { oidc_ = oidc; }
+
  private:
+  /// The LDAP half of Login (token_service_external.cpp); same lockout and answers.
+  TokenPair LoginLdap(const std::string& username, const std::string& password,
+                      const std::string& source, const std::optional<User>& existing);
+  /// An external OIDC token: verified, then mapped to identity (token_service_external.cpp).
+  Introspection IntrospectOidc(const std::string& token);
   /// Signs an access token for `user`; starts a new refresh family unless `refresh_token` is
   /// the already stored next token of a family.
   TokenPair Issue(const User& user, std::optional<std::string> refresh_token);
@@ -134,6 +149,8 @@ class TokenService {
   AuditSink audit_;
   auth::Verifier verifier_;
   SourceLimiter sources_;
+  LdapLogin* ldap_ = nullptr;
+  OidcProvider* oidc_ = nullptr;
   /// Verified against when the username is unknown, so timing does not reveal which users exist.
   std::string dummy_hash_;
 };

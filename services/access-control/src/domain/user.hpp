@@ -15,6 +15,10 @@ namespace dbaas::access_control {
 /// The login name of the bootstrap platform administrator.
 inline constexpr std::string_view kAdminUsername = "admin";
 
+/// User::source values.
+inline constexpr std::string_view kSourceLocal = "local";
+inline constexpr std::string_view kSourceLdap = "ldap";
+
 /// A person who logs in with a password. `password_hash` is an argon2id PHC string; it never
 /// leaves the service.
 struct User {
@@ -30,6 +34,11 @@ struct User {
   std::optional<TimePoint> last_login_at;
   LoginState login;
   std::int64_t version = 1;
+  /// Where the account comes from: kSourceLocal (password_hash) or kSourceLdap (provisioned at
+  /// login from the directory; no local password).
+  std::string source{kSourceLocal};
+  /// The directory DN of an LDAP-sourced user.
+  std::optional<std::string> external_id;
   TimePoint created_at;
   TimePoint updated_at;
 };

@@ -20,7 +20,7 @@ using pg::Ts;
 
 std::string UserColumns() {
   return "id, tenant_id, username, email, display_name, password_hash, active, failed_logins, "
-         "version, " +
+         "version, source, external_id, " +
          Ts("last_login_at") + ", " + Ts("locked_until") + ", " + Ts("created_at") + ", " +
          Ts("updated_at");
 }
@@ -38,6 +38,8 @@ User UserFromRow(const store::Row& row) {
   u.login.locked_until = OptionalTime(row, "locked_until");
   u.last_login_at = OptionalTime(row, "last_login_at");
   u.version = row.GetInt("version");
+  u.source = row.Get("source");
+  u.external_id = row.Optional("external_id");
   u.created_at = ParseTime(row.Get("created_at"));
   u.updated_at = ParseTime(row.Get("updated_at"));
   return u;
@@ -103,11 +105,12 @@ void PgIdentityRepository::CreateUser(const User& user, const std::vector<RoleAs
     pool_.InTransaction([&](store::Tx& tx) {
       tx.Exec(
           "INSERT INTO users (id, tenant_id, username, email, display_name, password_hash, "
-          "active, version, created_at, updated_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+          "active, version, created_at, updated_at, source, external_id) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
           {user.id.str(), TextOrNull(user.tenant_id), user.username, user.email, user.display_name,
            user.password_hash, user.active ? "true" : "false", std::to_string(user.version),
-           FormatRfc3339(user.created_at), FormatRfc3339(user.updated_at)});
+           FormatRfc3339(user.created_at), FormatRfc3339(user.updated_at), user.source,
+           user.external_id});
       for (const auto& a : roles) {
         tx.Exec(
             "INSERT INTO role_assignments (user_id, role_name, tenant_id) VALUES ($1, $2, $3) "

@@ -94,6 +94,45 @@ class NatsServer {
   std::unique_ptr<Impl> impl_;
 };
 
+/// An OpenLDAP slapd (mdb backend) serving `dc=example,dc=org` on ldap://127.0.0.1:<port>,
+/// with the core, cosine, inetorgperson and nis schemas and the organisational units
+/// `ou=people` and `ou=groups`. The directory manager is RootDn() / RootPassword(). Changes go
+/// through ldapadd/ldapmodify (Debian package ldap-utils); the server is Debian package slapd.
+class LdapServer {
+ public:
+  LdapServer();
+  ~LdapServer();
+  LdapServer(const LdapServer&) = delete;
+  LdapServer& operator=(const LdapServer&) = delete;
+
+  std::uint16_t Port() const noexcept;
+  /// "ldap://127.0.0.1:<port>".
+  std::string Url() const;
+  /// "dc=example,dc=org".
+  static std::string BaseDn();
+  /// "cn=admin,dc=example,dc=org".
+  static std::string RootDn();
+  static std::string RootPassword();
+  /// Adds an inetOrgPerson `uid=<uid>,ou=people,<base>` with a cleartext userPassword; returns
+  /// its DN. `uid` must be a plain name ([A-Za-z0-9._-]).
+  std::string AddUser(const std::string& uid, const std::string& password);
+  /// Adds a groupOfNames `cn=<cn>,ou=groups,<base>` with these member DNs (at least one, as the
+  /// schema requires); returns its DN.
+  std::string AddGroup(const std::string& cn, const std::vector<std::string>& member_dns);
+  void AddMember(const std::string& group_dn, const std::string& member_dn);
+  void RemoveMember(const std::string& group_dn, const std::string& member_dn);
+  /// Applies LDIF with ldapadd (`add` true) or ldapmodify as the directory manager. Throws
+  /// std::runtime_error with the tool's message on failure.
+  void Apply(const std::string& ldif, bool add);
+  /// Stops the server (data kept) / starts it again on the same port and data.
+  void Stop();
+  void Start();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 /// A child process started with argv, its output sent to `log_file`; killed (SIGTERM, then
 /// SIGKILL after 5 s) on destruction. For tests that run our own service binaries.
 /// argv[0] is looked up in PATH unless it contains '/'. `env_overrides` holds "KEY=VALUE"

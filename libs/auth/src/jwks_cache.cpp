@@ -1,20 +1,21 @@
-#include "jwks_cache.hpp"
+#include "dbaas/auth/jwks_cache.hpp"
 
 #include "dbaas/common/error.hpp"
 #include "dbaas/common/log.hpp"
 
-namespace dbaas::gateway {
+namespace dbaas::auth {
 
-JwksCache::JwksCache(Fetch fetch, std::chrono::milliseconds min_refresh, const Clock& clock)
-    : fetch_(std::move(fetch)), min_refresh_(min_refresh), clock_(clock) {}
+JwksCache::JwksCache(Fetch fetch, std::chrono::milliseconds min_refresh, const Clock& clock,
+                     std::string source)
+    : fetch_(std::move(fetch)), source_(std::move(source)), min_refresh_(min_refresh), clock_(clock) {}
 
-std::optional<auth::PublicKey> JwksCache::Find(std::string_view kid) {
+std::optional<PublicKey> JwksCache::Find(std::string_view kid) {
   {
     std::lock_guard lock(mutex_);
     if (const auto* key = keys_.Find(kid)) return *key;
   }
   // One refresh at a time; lookups of known kids only take mutex_, which is never held while
-  // fetching, so a slow access-control cannot stall them.
+  // fetching, so a slow key source cannot stall them.
   std::lock_guard refresh(refresh_mutex_);
   {
     std::lock_guard lock(mutex_);
@@ -24,11 +25,11 @@ std::optional<auth::PublicKey> JwksCache::Find(std::string_view kid) {
     last_fetch_ = now;
     ++fetches_;
   }
-  std::optional<auth::JwkSet> fetched;
+  std::optional<JwkSet> fetched;
   try {
-    fetched = auth::JwkSet::Parse(fetch_());
+    fetched = JwkSet::Parse(fetch_());
   } catch (const std::exception& e) {
-    log::Warn("cannot fetch the JWKS from access-control", {{"error", e.what()}});
+    log::Warn("cannot fetch the JWKS", {{"source", source_}, {"error", e.what()}});
   }
   std::lock_guard lock(mutex_);
   if (!fetched) {
@@ -49,4 +50,4 @@ std::uint64_t JwksCache::Fetches() const {
   return fetches_;
 }
 
-}  // namespace dbaas::gateway
+}  // namespace dbaas::auth
