@@ -12,7 +12,7 @@
 #include "dbaas/http/client.hpp"
 #include "dbaas/http/router.hpp"
 #include "dbaas/metrics/registry.hpp"
-#include "domain/identity_cache.hpp"
+#include "authenticator.hpp"
 #include "domain/rate_limit_policy.hpp"
 #include "domain/upstream_table.hpp"
 #include "gateway_config.hpp"

@@ -1,6 +1,6 @@
 #include "gateway_config.hpp"
 
-#include "domain/identity_cache.hpp"
+#include "authenticator.hpp"
 
 namespace dbaas::gateway {
 

@@ -6,13 +6,13 @@
 
 #include "dbaas/auth/identity.hpp"
 
-namespace dbaas::gateway {
+namespace dbaas::auth {
 
 /// access-control's answer to POST /v1/auth/introspect.
 struct Introspection {
   bool active = false;
   /// Meaningful when active: subject, kind, tenant and the CURRENT roles with their permissions.
-  auth::Identity identity;
+  Identity identity;
   /// Expiry (NumericDate seconds) when the credential has one.
   std::optional<std::int64_t> exp;
 };
@@ -23,4 +23,4 @@ struct Introspection {
 /// misbehaving is not the client's fault).
 Introspection ParseIntrospection(const nlohmann::json& body);
 
-}  // namespace dbaas::gateway
+}  // namespace dbaas::auth

@@ -1,14 +1,14 @@
-#include "authenticator.hpp"
+#include "dbaas/auth/authenticator.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include "dbaas/auth/oidc.hpp"
 #include "dbaas/common/error.hpp"
-#include "domain/introspection.hpp"
+#include "dbaas/auth/introspection.hpp"
 
-namespace dbaas::gateway {
+namespace dbaas::auth {
 
-Authenticator::Authenticator(auth::VerifierOptions options, JwksCache& jwks, Introspect introspect,
+Authenticator::Authenticator(VerifierOptions options, JwksCache& jwks, Introspect introspect,
                              IdentityCache& cache, std::optional<ExternalIssuer> external)
     : verifier_(std::move(options)),
       jwks_(jwks),
@@ -52,4 +52,4 @@ std::shared_ptr<const CachedIdentity> Authenticator::Authenticate(const Credenti
   return cached;
 }
 
-}  // namespace dbaas::gateway
+}  // namespace dbaas::auth

@@ -1,11 +1,24 @@
-#include "domain/credential.hpp"
+#include "dbaas/auth/credential.hpp"
 
 #include "dbaas/auth/api_key.hpp"
 #include "dbaas/common/crypto.hpp"
 #include "dbaas/common/error.hpp"
-#include "dbaas/http/headers.hpp"
 
-namespace dbaas::gateway {
+namespace dbaas::auth {
+namespace {
+
+// ASCII case-insensitive prefix test (auth schemes are ASCII).
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+  if (text.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    char c = text[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 std::string Credential::Fingerprint() const {
   return crypto::Sha256Hex(token);
@@ -15,8 +28,7 @@ std::optional<Credential> ParseAuthorization(const std::optional<std::string>& h
   if (!header) return std::nullopt;
   std::string_view value = *header;
   constexpr std::string_view kScheme = "bearer ";
-  if (value.size() <= kScheme.size() ||
-      !http::EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
+  if (value.size() <= kScheme.size() || !StartsWithIgnoreCase(value, kScheme)) {
     throw Error(ErrorCode::kUnauthenticated, "the Authorization header must be Bearer <token>");
   }
   value.remove_prefix(kScheme.size());
@@ -34,4 +46,4 @@ std::optional<Credential> ParseAuthorization(const std::optional<std::string>& h
   return Credential{Credential::Kind::kJwt, std::string(value)};
 }
 
-}  // namespace dbaas::gateway
+}  // namespace dbaas::auth

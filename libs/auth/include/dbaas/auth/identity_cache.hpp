@@ -12,16 +12,16 @@
 #include "dbaas/auth/identity.hpp"
 #include "dbaas/common/clock.hpp"
 
-namespace dbaas::gateway {
+namespace dbaas::auth {
 
-/// What the gateway remembers about one credential: its identity, or that it is not active.
+/// What a service remembers about one credential: its identity, or that it is not active.
 struct CachedIdentity {
   bool active = false;
-  auth::Identity identity;
+  Identity identity;
 };
 
 /// Remembers introspection results per credential fingerprint for a bounded time, so permission
-/// changes and revocations reach the gateway within `ttl` (Property 23: at most 30 s).
+/// changes and revocations reach the caller within `ttl` (Property 23: at most 30 s).
 /// Thread-safe; memory bounded by `max_entries`.
 class IdentityCache {
  public:
@@ -49,7 +49,7 @@ class IdentityCache {
   std::unordered_map<std::string, Slot> slots_;
 };
 
-/// Longest identity cache TTL the gateway accepts (Property 23).
+/// Longest identity cache TTL accepted (Property 23).
 inline constexpr std::chrono::seconds kMaxIdentityCacheTtl{30};
 
-}  // namespace dbaas::gateway
+}  // namespace dbaas::auth

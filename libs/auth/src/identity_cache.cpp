@@ -1,8 +1,8 @@
-#include "domain/identity_cache.hpp"
+#include "dbaas/auth/identity_cache.hpp"
 
 #include "dbaas/common/error.hpp"
 
-namespace dbaas::gateway {
+namespace dbaas::auth {
 
 IdentityCache::IdentityCache(std::chrono::milliseconds ttl, std::size_t max_entries,
                              const Clock& clock)
@@ -43,4 +43,4 @@ std::size_t IdentityCache::Size() const {
   return slots_.size();
 }
 
-}  // namespace dbaas::gateway
+}  // namespace dbaas::auth

@@ -1,10 +1,10 @@
-#include "domain/introspection.hpp"
+#include "dbaas/auth/introspection.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include "dbaas/common/error.hpp"
 
-namespace dbaas::gateway {
+namespace dbaas::auth {
 namespace {
 
 std::string OptionalString(const nlohmann::json& object, const char* name) {
@@ -49,4 +49,4 @@ Introspection ParseIntrospection(const nlohmann::json& body) {
   }
 }
 
-}  // namespace dbaas::gateway
+}  // namespace dbaas::auth

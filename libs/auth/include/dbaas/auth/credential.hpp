@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace dbaas::gateway {
+namespace dbaas::auth {
 
 /// A bearer credential presented by a client. `token` is secret: never log it.
 struct Credential {
@@ -22,4 +22,4 @@ struct Credential {
 /// the verifier to judge.
 std::optional<Credential> ParseAuthorization(const std::optional<std::string>& header);
 
-}  // namespace dbaas::gateway
+}  // namespace dbaas::auth
