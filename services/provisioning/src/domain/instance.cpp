@@ -1,0 +1,48 @@
+#include "domain/instance.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace dbaas::provisioning {
+
+nlohmann::json InstanceToJson(const Instance& i) {
+  nlohmann::json out{{"id", i.id},
+                     {"tenant_id", i.tenant_id},
+                     {"name", i.name},
+                     {"engine", i.engine},
+                     {"version", i.version},
+                     {"size", i.size},
+                     {"storage_gb", i.storage_gb},
+                     {"parameters", i.parameters},
+                     {"deletion_protection", i.deletion_protection},
+                     {"labels", i.labels},
+                     {"status", i.status},
+                     {"status_detail", i.status_detail.empty() ? nlohmann::json(nullptr)
+                                                               : nlohmann::json(i.status_detail)},
+                     {"endpoint", nullptr},
+                     {"server_version", i.server_version ? nlohmann::json(*i.server_version)
+                                                         : nlohmann::json(nullptr)},
+                     {"created_at", FormatRfc3339(i.created_at)},
+                     {"updated_at", FormatRfc3339(i.updated_at)}};
+  if (i.host && i.port) out["endpoint"] = {{"host", *i.host}, {"port", *i.port}};
+  return out;
+}
+
+nlohmann::json OperationToJson(const Operation& o) {
+  nlohmann::json error = nullptr;
+  if (o.error_code) {
+    error = {{"code", *o.error_code}, {"message", o.error_message.value_or("")}};
+  }
+  return {{"id", o.id},
+          {"type", o.type},
+          {"target", o.target},
+          {"tenant_id", o.tenant_id},
+          {"status", o.status},
+          {"progress", o.progress},
+          {"step", o.step},
+          {"error", error},
+          {"attempts", o.attempts},
+          {"created_at", FormatRfc3339(o.created_at)},
+          {"updated_at", FormatRfc3339(o.updated_at)}};
+}
+
+}  // namespace dbaas::provisioning

@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "dbaas/common/clock.hpp"
+
+namespace dbaas::provisioning {
+
+/// Lifecycle states (DESIGN/issue 4); "deleted" rows are kept for their operations' history
+/// but never shown.
+inline constexpr std::string_view kProvisioning = "provisioning";
+inline constexpr std::string_view kRunning = "running";
+inline constexpr std::string_view kStopped = "stopped";
+inline constexpr std::string_view kFailed = "failed";
+inline constexpr std::string_view kDeleting = "deleting";
+inline constexpr std::string_view kDeleted = "deleted";
+
+/// One customer database instance as provisioning stores it.
+struct Instance {
+  std::string id;
+  std::string tenant_id;
+  std::string name;
+  /// "postgresql" or "mysql".
+  std::string engine;
+  std::string version;
+  std::string size;
+  std::int64_t storage_gb = 0;
+  /// Validated parameter values (canonical strings).
+  std::map<std::string, std::string> parameters;
+  bool deletion_protection = false;
+  std::map<std::string, std::string> labels;
+  std::string status;
+  /// Why it failed, or what it is doing.
+  std::string status_detail;
+  std::optional<std::string> host;
+  std::optional<int> port;
+  std::optional<std::string> server_version;
+  std::optional<std::string> admin_user;
+  std::optional<std::string> ca_pem;
+  std::int64_t revision = 1;
+  TimePoint created_at{};
+  TimePoint updated_at{};
+};
+
+/// The public form (DESIGN's instance object); never holds the password.
+nlohmann::json InstanceToJson(const Instance& instance);
+
+/// Operation states.
+inline constexpr std::string_view kPending = "pending";
+inline constexpr std::string_view kOpRunning = "running";
+inline constexpr std::string_view kSucceeded = "succeeded";
+inline constexpr std::string_view kOpFailed = "failed";
+
+/// Long-running work on an instance ("create", "delete", "start", "stop", "restart").
+struct Operation {
+  std::string id;
+  std::string tenant_id;
+  std::string type;
+  /// The instance id.
+  std::string target;
+  std::string status;
+  int progress = 0;
+  /// What it is doing now, e.g. "starting the server".
+  std::string step;
+  std::optional<std::string> error_code;
+  std::optional<std::string> error_message;
+  std::string request_id;
+  int attempts = 0;
+  TimePoint created_at{};
+  TimePoint updated_at{};
+};
+
+nlohmann::json OperationToJson(const Operation& operation);
+
+}  // namespace dbaas::provisioning

@@ -1,0 +1,262 @@
+#include "domain/instance_service.hpp"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "dbaas/auth/authorize.hpp"
+#include "dbaas/common/crypto.hpp"
+#include "dbaas/common/error.hpp"
+#include "dbaas/common/id.hpp"
+#include "dbaas/common/json.hpp"
+#include "dbaas/engines/uri.hpp"
+#include "dbaas/engines/validation.hpp"
+#include "dbaas/events/v1/instance.pb.h"
+
+namespace dbaas::provisioning {
+namespace {
+
+constexpr std::string_view kResource = "instances";
+constexpr std::size_t kMaxLabels = 32;
+
+bool IsInstanceName(const std::string& name) {
+  static const std::regex pattern("^[a-z][a-z0-9-]{0,61}[a-z0-9]$|^[a-z]$");
+  return std::regex_match(name, pattern);
+}
+
+bool IsLabelKey(const std::string& key) {
+  static const std::regex pattern("^[a-z0-9]([a-z0-9_.-]{0,61}[a-z0-9])?$");
+  return std::regex_match(key, pattern);
+}
+
+// The tenant a caller acts in: their own, or (platform admins) the one they name.
+std::string TenantFor(const auth::Identity& caller, const std::optional<std::string>& requested,
+                      std::vector<FieldViolation>& problems) {
+  if (!caller.IsPlatformAdmin()) return caller.tenant_id;
+  if (!requested || requested->empty()) {
+    problems.push_back({"tenant_id", "platform administrators must name the tenant"});
+    return {};
+  }
+  return *requested;
+}
+
+void Require(const auth::Identity& caller, std::string_view resource, std::string_view action,
+             const std::string& tenant_id) {
+  auth::Authorize(caller, resource, action, tenant_id).ThrowIfDenied(resource, action);
+}
+
+std::string NewOperationId() {
+  return OperationId::Generate().str();
+}
+
+}  // namespace
+
+events::Event InstanceEventFor(const Instance& i, const std::string& verb,
+                               const std::string& operation_id, const std::string& request_id) {
+  events::v1::InstanceEvent msg;
+  msg.set_instance_id(i.id);
+  msg.set_tenant_id(i.tenant_id);
+  msg.set_name(i.name);
+  msg.set_engine(i.engine);
+  msg.set_version(i.version);
+  msg.set_size(i.size);
+  msg.set_storage_gb(i.storage_gb);
+  msg.set_status(i.status);
+  if (i.status == kFailed) msg.set_error(i.status_detail);
+  msg.set_operation_id(operation_id);
+  return events::MakeEvent("dbaas.provisioning.instance." + verb, "provisioning", i.tenant_id,
+                           msg, request_id);
+}
+
+Accepted InstanceService::Create(const auth::Identity& caller, const nlohmann::json& body,
+                                 const std::string& request_id) {
+  json::Reader reader(body);
+  std::vector<FieldViolation> problems;
+  const auto tenant_request = reader.String("tenant_id", false, 1, 64);
+  const auto name = reader.String("name", true, 1, 63);
+  const auto engine = reader.String("engine", true, 1, 32);
+  const auto version = reader.String("version", false, 1, 32);
+  const auto size = reader.String("size", true, 1, 32);
+  const auto storage = reader.Int("storage_gb", true, 1, 1'000'000);
+  const auto protection = reader.Bool("deletion_protection", false);
+  const nlohmann::json* parameters = reader.Member("parameters", false);
+  const nlohmann::json* labels = reader.Member("labels", false);
+  reader.RejectUnknown({"tenant_id", "name", "engine", "version", "size", "storage_gb",
+                        "parameters", "parameter_group", "ha", "deletion_protection", "labels"});
+  problems = reader.Violations();
+  if (name && !IsInstanceName(*name)) {
+    problems.push_back({"name", "must be 1-63 of a-z, 0-9 and '-', starting with a letter and "
+                                "not ending with '-'"});
+  }
+  std::map<std::string, std::string> label_values;
+  if (labels != nullptr) {
+    if (!labels->is_object() || labels->size() > kMaxLabels) {
+      problems.push_back({"labels", "must be an object of at most 32 string values"});
+    } else {
+      for (const auto& [key, value] : labels->items()) {
+        if (!IsLabelKey(key) || !value.is_string() || value.get<std::string>().size() > 256) {
+          problems.push_back({"labels." + key, "keys are 1-63 of a-z0-9_.- and values strings "
+                                               "of at most 256 characters"});
+        } else {
+          label_values[key] = value.get<std::string>();
+        }
+      }
+    }
+  }
+  if (reader.Member("parameter_group", false) != nullptr) {
+    problems.push_back({"parameter_group", "parameter groups are not available yet"});
+  }
+  if (const auto* ha = reader.Member("ha", false); ha != nullptr && *ha != false) {
+    problems.push_back({"ha", "high availability is not available yet"});
+  }
+  const std::string tenant_id = TenantFor(caller, tenant_request, problems);
+
+  engines::InstanceRequest request;
+  request.engine = engine.value_or("");
+  request.version = version.value_or("");
+  request.size = size.value_or("");
+  request.storage_gb = storage.value_or(0);
+  request.parameters = parameters;
+  engines::ValidatedInstance validated;
+  if (engine && size && storage) {
+    for (auto& v : engines::ValidateInstance(engines_, request, &validated)) {
+      problems.push_back(std::move(v));
+    }
+  }
+  if (!problems.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "the instance request is invalid",
+                std::move(problems));
+  }
+  Require(caller, kResource, "create", tenant_id);
+
+  Instance instance;
+  instance.id = InstanceId::Generate().str();
+  instance.tenant_id = tenant_id;
+  instance.name = *name;
+  instance.engine = *engine;
+  const auto& info = *std::find_if(engines_.begin(), engines_.end(), [&](const auto& e) {
+    return e.engine == validated.engine;
+  });
+  instance.version = version.value_or(info.versions.front());
+  instance.size = *size;
+  instance.storage_gb = *storage;
+  instance.parameters = validated.parameters;
+  instance.deletion_protection = protection.value_or(false);
+  instance.labels = std::move(label_values);
+  instance.status = std::string(kProvisioning);
+  instance.created_at = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.Now());
+  instance.updated_at = instance.created_at;
+
+  Operation operation;
+  operation.id = NewOperationId();
+  operation.tenant_id = tenant_id;
+  operation.type = "create";
+  operation.target = instance.id;
+  operation.status = std::string(kPending);
+  operation.step = "waiting to start";
+  operation.request_id = request_id;
+  operation.created_at = instance.created_at;
+  operation.updated_at = instance.created_at;
+
+  repository_.CreateInstance(instance, operation,
+                             InstanceEventFor(instance, "provisioning", operation.id, request_id));
+  return {instance, operation};
+}
+
+InstancePage InstanceService::List(const auth::Identity& caller, InstanceQuery query) {
+  if (caller.IsPlatformAdmin()) {
+    Require(caller, kResource, "read", query.tenant_id.value_or(""));
+  } else {
+    Require(caller, kResource, "read", query.tenant_id.value_or(caller.tenant_id));
+    query.tenant_id = caller.tenant_id;
+  }
+  return repository_.ListInstances(query);
+}
+
+Instance InstanceService::Get(const auth::Identity& caller, const std::string& id) {
+  auto instance = repository_.FindInstance(id);
+  if (!instance) throw Error(ErrorCode::kNotFound, "instance " + id + " not found");
+  Require(caller, kResource, "read", instance->tenant_id);
+  return *instance;
+}
+
+Operation InstanceService::Lifecycle(const auth::Identity& caller, const std::string& id,
+                                     const std::string& verb, const std::string& request_id) {
+  const auto instance = Get(caller, id);  // NOT_FOUND across tenants first
+  Require(caller, kResource, verb == "delete" ? "delete" : "update", instance.tenant_id);
+  Operation operation;
+  operation.id = NewOperationId();
+  operation.tenant_id = instance.tenant_id;
+  operation.type = verb;
+  operation.target = id;
+  operation.status = std::string(kPending);
+  operation.step = "waiting to start";
+  operation.request_id = request_id;
+  operation.created_at = clock_.Now();
+  operation.updated_at = operation.created_at;
+
+  std::vector<std::string> allowed;
+  std::string status;
+  std::string event_verb = "updated";
+  std::function<void(const Instance&)> check;
+  if (verb == "delete") {
+    allowed = {std::string(kRunning), std::string(kStopped), std::string(kFailed)};
+    status = std::string(kDeleting);
+    check = [](const Instance& i) {
+      if (i.deletion_protection) {
+        throw Error(ErrorCode::kFailedPrecondition,
+                    "instance " + i.id + " has deletion protection", {},
+                    {"PATCH it with {\"deletion_protection\": false} first"});
+      }
+    };
+  } else if (verb == "start") {
+    allowed = {std::string(kStopped), std::string(kFailed)};
+    status = instance.status;
+  } else if (verb == "stop") {
+    allowed = {std::string(kRunning), std::string(kFailed)};
+    status = instance.status;
+  } else if (verb == "restart") {
+    allowed = {std::string(kRunning), std::string(kFailed)};
+    status = instance.status;
+  } else {
+    throw Error(ErrorCode::kNotFound, "no such action: " + verb);
+  }
+  repository_.BeginOperation(id, allowed, status, operation, check,
+                             [&](const Instance& i) {
+                               return InstanceEventFor(i, event_verb, operation.id, request_id);
+                             });
+  return operation;
+}
+
+Operation InstanceService::GetOperation(const auth::Identity& caller, const std::string& id) {
+  auto operation = repository_.FindOperation(id);
+  if (!operation) throw Error(ErrorCode::kNotFound, "operation " + id + " not found");
+  Require(caller, "operations", "read", operation->tenant_id);
+  return *operation;
+}
+
+Credentials InstanceService::GetCredentials(const auth::Identity& caller, const std::string& id) {
+  const auto instance = Get(caller, id);
+  Require(caller, "credentials", "read", instance.tenant_id);
+  auto sealed = repository_.SealedPassword(id);
+  if (!sealed || !instance.host || !instance.port || !instance.admin_user) {
+    throw Error(ErrorCode::kFailedPrecondition,
+                "instance " + id + " has no credentials yet (it is " + instance.status + ")");
+  }
+  Credentials c;
+  c.username = *instance.admin_user;
+  c.password = crypto::OpenEnvelope(keys_, crypto::Base64UrlDecode(*sealed), instance.id);
+  c.ca_pem = instance.ca_pem.value_or("");
+  engines::UriParts parts;
+  parts.host = *instance.host;
+  parts.port = static_cast<std::uint16_t>(*instance.port);
+  parts.user = c.username;
+  parts.password = c.password;
+  const auto engine = engines::ParseEngine(instance.engine).value_or(engines::Engine::kPostgresql);
+  parts.database = engine == engines::Engine::kPostgresql ? "postgres" : "";
+  parts.ssl_mode = engine == engines::Engine::kPostgresql ? "require" : "REQUIRED";
+  c.uri = engines::ConnectionUri(engine, parts);
+  return c;
+}
+
+}  // namespace dbaas::provisioning

@@ -1,0 +1,68 @@
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dbaas/auth/identity.hpp"
+#include "dbaas/common/clock.hpp"
+#include "dbaas/engines/catalog.hpp"
+#include "repository/pg_provisioning_repository.hpp"
+
+namespace dbaas::crypto {
+class KeyRing;
+}
+
+namespace dbaas::provisioning {
+
+/// What POST /v1/instances answers: the instance (provisioning) and its create operation.
+struct Accepted {
+  Instance instance;
+  Operation operation;
+};
+
+/// The instance's administrator credentials (GET /v1/instances/{id}/credentials).
+struct Credentials {
+  std::string username;
+  std::string password;
+  std::string uri;
+  std::string ca_pem;
+};
+
+/// The instance API's rules: validation of every field at once (Property 4), tenant scoping
+/// (another tenant's instance is NOT_FOUND), limits, deletion protection, and the lifecycle
+/// operations the runner then carries out. Thread-safe.
+class InstanceService {
+ public:
+  InstanceService(PgProvisioningRepository& repository, std::vector<engines::EngineInfo> engines,
+                  const crypto::KeyRing& keys, const Clock& clock)
+      : repository_(repository), engines_(std::move(engines)), keys_(keys), clock_(clock) {}
+
+  /// Validates `body` ({"name","engine","version","size","storage_gb","parameters",
+  /// "deletion_protection","labels","tenant_id" (platform admins)}) and records the instance
+  /// and its create operation. INVALID_ARGUMENT lists every problem; nothing is created then.
+  Accepted Create(const auth::Identity& caller, const nlohmann::json& body,
+                  const std::string& request_id);
+  InstancePage List(const auth::Identity& caller, InstanceQuery query);
+  Instance Get(const auth::Identity& caller, const std::string& id);
+  /// "start", "stop", "restart" or "delete": checks and records the operation.
+  Operation Lifecycle(const auth::Identity& caller, const std::string& id,
+                      const std::string& verb, const std::string& request_id);
+  Operation GetOperation(const auth::Identity& caller, const std::string& id);
+  Credentials GetCredentials(const auth::Identity& caller, const std::string& id);
+
+  const std::vector<engines::EngineInfo>& Engines() const noexcept { return engines_; }
+
+ private:
+  PgProvisioningRepository& repository_;
+  std::vector<engines::EngineInfo> engines_;
+  const crypto::KeyRing& keys_;
+  const Clock& clock_;
+};
+
+/// The event of subject dbaas.provisioning.instance.<verb> describing `instance`.
+events::Event InstanceEventFor(const Instance& instance, const std::string& verb,
+                               const std::string& operation_id, const std::string& request_id);
+
+}  // namespace dbaas::provisioning

@@ -1,0 +1,232 @@
+#include "domain/operation_runner.hpp"
+
+#include "dbaas/common/crypto.hpp"
+#include "dbaas/common/error.hpp"
+#include "dbaas/common/log.hpp"
+#include "dbaas/engines/catalog.hpp"
+#include "domain/instance_service.hpp"
+
+namespace dbaas::provisioning {
+namespace {
+
+// Renews an operation's lease every third of it while `this` lives.
+class LeaseKeeper {
+ public:
+  LeaseKeeper(PgProvisioningRepository& repository, std::string id,
+              std::chrono::milliseconds lease)
+      : thread_([this, &repository, id = std::move(id), lease] {
+          std::unique_lock lock(mutex_);
+          while (!done_) {
+            if (wake_.wait_for(lock, lease / 3, [this] { return done_; })) break;
+            lock.unlock();
+            try {
+              repository.RenewLease(id, lease);
+            } catch (const std::exception& e) {
+              log::Warn("could not renew an operation's lease",
+                        {{"operation_id", id}, {"error", e.what()}});
+            }
+            lock.lock();
+          }
+        }) {}
+  ~LeaseKeeper() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  LeaseKeeper(const LeaseKeeper&) = delete;
+  LeaseKeeper& operator=(const LeaseKeeper&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool done_ = false;
+  std::thread thread_;
+};
+
+std::function<events::Event(const Instance&)> EventAs(const std::string& verb,
+                                                      const Operation& operation) {
+  return [verb, &operation](const Instance& i) {
+    return InstanceEventFor(i, verb, operation.id, operation.request_id);
+  };
+}
+
+InstanceChange StatusOnly(std::string_view status) {
+  InstanceChange change;
+  change.status = std::string(status);
+  return change;
+}
+
+}  // namespace
+
+OperationRunner::OperationRunner(PgProvisioningRepository& repository, runtime::Runtime& runtime,
+                                 const crypto::KeyRing& keys, RunnerConfig config)
+    : repository_(repository), runtime_(runtime), keys_(keys), config_(config) {}
+
+OperationRunner::~OperationRunner() {
+  Stop();
+}
+
+void OperationRunner::Start() {
+  std::lock_guard lock(mutex_);
+  if (running_) return;
+  running_ = true;
+  for (int i = 0; i < std::max(1, config_.workers); ++i) {
+    threads_.emplace_back([this] { Loop(); });
+  }
+}
+
+void OperationRunner::Stop() {
+  {
+    std::lock_guard lock(mutex_);
+    running_ = false;
+  }
+  wake_.notify_all();
+  for (auto& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+void OperationRunner::Loop() {
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (!running_) return;
+    }
+    bool worked = false;
+    try {
+      worked = RunOnce();
+    } catch (const std::exception& e) {
+      log::Warn("operation runner could not claim work", {{"error", e.what()}});
+    }
+    if (!worked) {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, config_.poll, [this] { return !running_; });
+    }
+  }
+}
+
+bool OperationRunner::RunOnce() {
+  auto operation = repository_.ClaimOperation(config_.lease);
+  if (!operation) return false;
+  LeaseKeeper keeper(repository_, operation->id, config_.lease);
+  log::Info("operation started", {{"operation_id", operation->id},
+                                  {"type", operation->type},
+                                  {"instance_id", operation->target},
+                                  {"attempt", operation->attempts},
+                                  {"request_id", operation->request_id}});
+  Run(*operation);
+  return true;
+}
+
+void OperationRunner::Run(const Operation& op) {
+  const auto instance = repository_.FindInstance(op.target);
+  if (!instance) {
+    repository_.FinishOperation(op, Error(ErrorCode::kNotFound, "the instance is gone"),
+                                StatusOnly(kDeleted),
+                                EventAs("deleted", op));
+    return;
+  }
+  const auto& id = instance->id;
+  try {
+    if (op.type == "create") {
+      if (op.attempts > 1) {
+        repository_.SetProgress(op.id, 5, "removing what an interrupted attempt left");
+        runtime_.Delete(id);
+      }
+      repository_.SetProgress(op.id, 20, "creating and starting the server");
+      runtime::InstanceSpec spec;
+      spec.id = id;
+      spec.engine = engines::ParseEngine(instance->engine).value_or(engines::Engine::kPostgresql);
+      spec.version = instance->version;
+      spec.size = instance->size;
+      spec.parameters = instance->parameters;
+      const auto created = runtime_.Create(spec);
+      InstanceChange change;
+      change.status = std::string(kRunning);
+      change.host = created.endpoint.host;
+      change.port = created.endpoint.port;
+      change.server_version = created.server_version;
+      change.admin_user = created.endpoint.admin_user;
+      change.ca_pem = created.endpoint.ca_pem;
+      change.sealed_password =
+          crypto::Base64UrlEncode(crypto::SealEnvelope(keys_, created.admin_password, id));
+      repository_.FinishOperation(op, std::nullopt, change, EventAs("created", op));
+    } else if (op.type == "delete") {
+      repository_.SetProgress(op.id, 30, "stopping the server and removing its data");
+      runtime_.Delete(id);
+      InstanceChange change;
+      change.status = std::string(kDeleted);
+      change.clear_credentials = true;
+      repository_.FinishOperation(op, std::nullopt, change, EventAs("deleted", op));
+    } else if (op.type == "start" || op.type == "restart") {
+      repository_.SetProgress(op.id, 30, op.type == "start" ? "starting the server"
+                                                           : "restarting the server");
+      if (op.type == "start") {
+        runtime_.Start(id);
+      } else {
+        runtime_.Restart(id);
+      }
+      repository_.FinishOperation(op, std::nullopt, StatusOnly(kRunning),
+                                  EventAs("started", op));
+    } else if (op.type == "stop") {
+      repository_.SetProgress(op.id, 30, "stopping the server");
+      runtime_.Stop(id);
+      repository_.FinishOperation(op, std::nullopt, StatusOnly(kStopped),
+                                  EventAs("stopped", op));
+    } else {
+      throw Error(ErrorCode::kInternal, "unknown operation type " + op.type);
+    }
+    log::Info("operation succeeded", {{"operation_id", op.id}, {"type", op.type}});
+  } catch (const std::exception& e) {
+    Error error = [&] {
+      if (const auto* known = dynamic_cast<const Error*>(&e)) return *known;
+      return Error(ErrorCode::kInternal, e.what());
+    }();
+    log::Warn("operation failed", {{"operation_id", op.id},
+                                   {"type", op.type},
+                                   {"instance_id", id},
+                                   {"error", error.what()}});
+    InstanceChange change;
+    change.status = std::string(kFailed);
+    change.status_detail = op.type + " failed: " + error.what();
+    if (op.type == "create") {
+      // The runtime removed what it made; make sure, so nothing is left (Property 6).
+      try {
+        runtime_.Delete(id);
+      } catch (const std::exception& cleanup) {
+        log::Error("cleanup after a failed create failed",
+                   {{"instance_id", id}, {"error", cleanup.what()}});
+      }
+    }
+    repository_.FinishOperation(op, error, change, EventAs("failed", op));
+  }
+}
+
+void CheckInstanceHealth(PgProvisioningRepository& repository, runtime::Runtime& runtime) {
+  for (const auto& instance : repository.RunningInstances()) {
+    runtime::InstanceStatus status;
+    try {
+      status = runtime.Status(instance.id);
+    } catch (const std::exception& e) {
+      status.state = runtime::InstanceState::kFailed;
+      status.detail = e.what();
+    }
+    if (status.state != runtime::InstanceState::kFailed &&
+        status.state != runtime::InstanceState::kStopped) {
+      continue;
+    }
+    const std::string detail =
+        "the server is not running" + (status.detail.empty() ? "" : ": " + status.detail);
+    if (repository.MarkFailed(instance.id, detail, [&](const Instance& i) {
+          return InstanceEventFor(i, "failed", "", "");
+        })) {
+      log::Warn("instance failed", {{"instance_id", instance.id}, {"detail", detail}});
+    }
+  }
+}
+
+}  // namespace dbaas::provisioning

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "dbaas/runtime/runtime.hpp"
+#include "repository/pg_provisioning_repository.hpp"
+
+namespace dbaas::crypto {
+class KeyRing;
+}
+
+namespace dbaas::provisioning {
+
+struct RunnerConfig {
+  /// Operations run at once (each on its own instance).
+  int workers = 4;
+  /// How long a claimed operation stays leased without a renewal; an operation whose runner
+  /// died is taken up again after this (DBAAS_OPERATION_LEASE).
+  std::chrono::milliseconds lease{30000};
+  /// How often idle workers look for work.
+  std::chrono::milliseconds poll{250};
+};
+
+/// Carries out instance operations through the Runtime: claims the oldest open operation with
+/// a free lease, renews the lease while it works, records progress, and ends it with the
+/// instance's new state and event. An operation interrupted by a crash is claimed again and
+/// redone from the start (a create first removes whatever the earlier attempt left).
+/// Thread-safe.
+class OperationRunner {
+ public:
+  OperationRunner(PgProvisioningRepository& repository, runtime::Runtime& runtime,
+                  const crypto::KeyRing& keys, RunnerConfig config);
+  ~OperationRunner();
+  OperationRunner(const OperationRunner&) = delete;
+  OperationRunner& operator=(const OperationRunner&) = delete;
+
+  void Start();
+  /// Lets running operations finish their current runtime call, then joins.
+  void Stop();
+  /// Claims and runs one operation; false when there was none (tests).
+  bool RunOnce();
+
+ private:
+  void Run(const Operation& operation);
+  void Loop();
+
+  PgProvisioningRepository& repository_;
+  runtime::Runtime& runtime_;
+  const crypto::KeyRing& keys_;
+  RunnerConfig config_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool running_ = false;
+  std::vector<std::thread> threads_;
+};
+
+/// Compares every instance that should be running with the runtime's real health check and
+/// marks a dead one failed (with an instance.failed event). Run it every few seconds.
+void CheckInstanceHealth(PgProvisioningRepository& repository, runtime::Runtime& runtime);
+
+}  // namespace dbaas::provisioning

@@ -1,0 +1,350 @@
+#include "repository/pg_provisioning_repository.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "dbaas/common/error.hpp"
+#include "dbaas/events/outbox.hpp"
+
+namespace dbaas::provisioning {
+namespace {
+
+std::string Ts(std::string_view column) {
+  return "to_char(" + std::string(column) +
+         " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS " + std::string(column);
+}
+
+const std::string& InstanceColumns() {
+  static const std::string columns =
+      "id, tenant_id, name, engine, version, size, storage_gb, parameters::text AS parameters, "
+      "deletion_protection, labels::text AS labels, status, status_detail, host, port, "
+      "server_version, admin_user, ca_pem, revision, " +
+      Ts("created_at") + ", " + Ts("updated_at");
+  return columns;
+}
+
+const std::string& OperationColumns() {
+  static const std::string columns =
+      "id, tenant_id, type, target, status, progress, step, error_code, error_message, "
+      "request_id, attempts, " +
+      Ts("created_at") + ", " + Ts("updated_at");
+  return columns;
+}
+
+TimePoint Time(const store::Row& row, std::string_view column) {
+  auto t = ParseRfc3339(row.Get(column));
+  if (!t) throw Error(ErrorCode::kInternal, "stored timestamp is malformed");
+  return *t;
+}
+
+std::map<std::string, std::string> StringMap(const std::string& text) {
+  std::map<std::string, std::string> out;
+  for (const auto& [k, v] : nlohmann::json::parse(text).items()) {
+    out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  }
+  return out;
+}
+
+Instance InstanceFromRow(const store::Row& row) {
+  Instance i;
+  i.id = row.Get("id");
+  i.tenant_id = row.Get("tenant_id");
+  i.name = row.Get("name");
+  i.engine = row.Get("engine");
+  i.version = row.Get("version");
+  i.size = row.Get("size");
+  i.storage_gb = row.GetInt("storage_gb");
+  i.parameters = StringMap(row.Get("parameters"));
+  i.deletion_protection = row.GetBool("deletion_protection");
+  i.labels = StringMap(row.Get("labels"));
+  i.status = row.Get("status");
+  i.status_detail = row.Get("status_detail");
+  i.host = row.Optional("host");
+  if (row.Optional("port")) i.port = static_cast<int>(row.GetInt("port"));
+  i.server_version = row.Optional("server_version");
+  i.admin_user = row.Optional("admin_user");
+  i.ca_pem = row.Optional("ca_pem");
+  i.revision = row.GetInt("revision");
+  i.created_at = Time(row, "created_at");
+  i.updated_at = Time(row, "updated_at");
+  return i;
+}
+
+Operation OperationFromRow(const store::Row& row) {
+  Operation o;
+  o.id = row.Get("id");
+  o.tenant_id = row.Get("tenant_id");
+  o.type = row.Get("type");
+  o.target = row.Get("target");
+  o.status = row.Get("status");
+  o.progress = static_cast<int>(row.GetInt("progress"));
+  o.step = row.Get("step");
+  o.error_code = row.Optional("error_code");
+  o.error_message = row.Optional("error_message");
+  o.request_id = row.Get("request_id");
+  o.attempts = static_cast<int>(row.GetInt("attempts"));
+  o.created_at = Time(row, "created_at");
+  o.updated_at = Time(row, "updated_at");
+  return o;
+}
+
+void InsertOperation(store::Tx& tx, const Operation& o) {
+  tx.Exec(
+      "INSERT INTO operations (id, tenant_id, type, target, status, progress, step, request_id, "
+      "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now())",
+      {o.id, o.tenant_id, o.type, o.target, o.status, std::to_string(o.progress), o.step,
+       o.request_id});
+}
+
+Instance LockInstance(store::Tx& tx, const std::string& id) {
+  auto rows = tx.Exec("SELECT " + InstanceColumns() +
+                          " FROM instances WHERE id = $1 AND status <> 'deleted' FOR UPDATE",
+                      {id});
+  if (rows.Empty()) throw Error(ErrorCode::kNotFound, "instance " + id + " not found");
+  return InstanceFromRow(rows[0]);
+}
+
+}  // namespace
+
+void PgProvisioningRepository::UpsertTenantLimits(store::Tx& tx, const std::string& tenant_id,
+                                                  bool active, std::int64_t max_instances,
+                                                  std::int64_t max_storage_gb) {
+  tx.Exec(
+      "INSERT INTO tenant_limits (tenant_id, active, max_instances, max_storage_gb, updated_at) "
+      "VALUES ($1, $2, $3, $4, now()) ON CONFLICT (tenant_id) DO UPDATE SET active = $2, "
+      "max_instances = $3, max_storage_gb = $4, updated_at = now()",
+      {tenant_id, active ? "true" : "false", std::to_string(max_instances),
+       std::to_string(max_storage_gb)});
+}
+
+void PgProvisioningRepository::CreateInstance(const Instance& i, const Operation& operation,
+                                              const events::Event& event) {
+  pool_.InTransaction([&](store::Tx& tx) {
+    auto limits = tx.Exec(
+        "SELECT active, max_instances, max_storage_gb FROM tenant_limits WHERE tenant_id = $1 "
+        "FOR UPDATE",
+        {i.tenant_id});
+    if (limits.Empty()) {
+      throw Error(ErrorCode::kFailedPrecondition,
+                  "tenant " + i.tenant_id + " is not known to provisioning yet", {},
+                  {"a tenant created a moment ago reaches provisioning within seconds; retry"});
+    }
+    if (!limits[0].GetBool("active")) {
+      throw Error(ErrorCode::kFailedPrecondition, "tenant " + i.tenant_id + " is deactivated");
+    }
+    auto used = tx.Exec(
+        "SELECT count(*) AS n, coalesce(sum(storage_gb), 0) AS gb FROM instances "
+        "WHERE tenant_id = $1 AND status <> 'deleted'",
+        {i.tenant_id});
+    const auto max_instances = limits[0].GetInt("max_instances");
+    const auto max_storage = limits[0].GetInt("max_storage_gb");
+    if (used[0].GetInt("n") + 1 > max_instances) {
+      throw Error(ErrorCode::kResourceExhausted,
+                  "tenant limit max_instances (" + std::to_string(max_instances) +
+                      ") reached",
+                  {{"max_instances", "the tenant has " + std::to_string(used[0].GetInt("n")) +
+                                         " of " + std::to_string(max_instances) + " instances"}},
+                  {"delete an instance or ask a platform administrator to raise the limit"});
+    }
+    if (used[0].GetInt("gb") + i.storage_gb > max_storage) {
+      throw Error(ErrorCode::kResourceExhausted,
+                  "tenant limit max_storage_gb (" + std::to_string(max_storage) + ") exceeded",
+                  {{"max_storage_gb", "the tenant uses " + std::to_string(used[0].GetInt("gb")) +
+                                          " GB; this instance needs " +
+                                          std::to_string(i.storage_gb) + " more"}},
+                  {"ask for less storage or have the limit raised"});
+    }
+    try {
+      tx.Exec(
+          "INSERT INTO instances (id, tenant_id, name, engine, version, size, storage_gb, "
+          "parameters, deletion_protection, labels, status, created_at, updated_at) VALUES ($1, "
+          "$2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, $11, $12::timestamptz, "
+          "$12::timestamptz)",
+          {i.id, i.tenant_id, i.name, i.engine, i.version, i.size, std::to_string(i.storage_gb),
+           nlohmann::json(i.parameters).dump(), i.deletion_protection ? "true" : "false",
+           nlohmann::json(i.labels).dump(), i.status, FormatRfc3339(i.created_at)});
+    } catch (const Error& e) {
+      if (e.Code() != ErrorCode::kAlreadyExists) throw;
+      throw Error(ErrorCode::kAlreadyExists, "an instance named \"" + i.name + "\" exists",
+                  {{"name", "already used in this tenant"}}, {"choose another name"});
+    }
+    InsertOperation(tx, operation);
+    events::Enqueue(tx, event);
+  });
+}
+
+std::optional<Instance> PgProvisioningRepository::FindInstance(const std::string& id) {
+  auto rows = pool_.Exec(
+      "SELECT " + InstanceColumns() + " FROM instances WHERE id = $1 AND status <> 'deleted'",
+      {id});
+  if (rows.Empty()) return std::nullopt;
+  return InstanceFromRow(rows[0]);
+}
+
+InstancePage PgProvisioningRepository::ListInstances(const InstanceQuery& q) {
+  std::string sql = "SELECT " + InstanceColumns() + " FROM instances WHERE status <> 'deleted'";
+  store::Params params;
+  const auto add = [&](const std::string& column, const std::string& op, std::string value) {
+    params.push_back(std::move(value));
+    sql += " AND " + column + " " + op + " $" + std::to_string(params.size());
+  };
+  if (q.tenant_id) add("tenant_id", "=", *q.tenant_id);
+  if (q.engine) add("engine", "=", *q.engine);
+  if (q.status) add("status", "=", *q.status);
+  if (q.after_id) add("id", ">", *q.after_id);
+  params.push_back(std::to_string(q.page_size + 1));
+  sql += " ORDER BY id LIMIT $" + std::to_string(params.size()) + "::bigint";
+  InstancePage page;
+  for (const auto& row : pool_.Exec(sql, params)) page.instances.push_back(InstanceFromRow(row));
+  if (page.instances.size() > q.page_size) {
+    page.instances.resize(q.page_size);
+    page.last_id = page.instances.back().id;
+  }
+  return page;
+}
+
+Instance PgProvisioningRepository::BeginOperation(
+    const std::string& instance_id, const std::vector<std::string>& allowed,
+    const std::string& new_status, const Operation& operation,
+    const std::function<void(const Instance&)>& check,
+    const std::function<events::Event(const Instance&)>& event_for) {
+  Instance updated;
+  pool_.InTransaction([&](store::Tx& tx) {
+    auto instance = LockInstance(tx, instance_id);
+    if (check) check(instance);
+    auto open = tx.Exec(
+        "SELECT id, type FROM operations WHERE target = $1 AND status IN ('pending', 'running')",
+        {instance_id});
+    if (!open.Empty()) {
+      throw Error(ErrorCode::kFailedPrecondition,
+                  "instance " + instance_id + " is busy with operation " + open[0].Get("id") +
+                      " (" + open[0].Get("type") + ")",
+                  {}, {"wait for that operation to finish: GET /v1/operations/" + open[0].Get("id")});
+    }
+    if (std::find(allowed.begin(), allowed.end(), instance.status) == allowed.end()) {
+      throw Error(ErrorCode::kFailedPrecondition,
+                  "instance " + instance_id + " is " + instance.status + "; cannot " +
+                      operation.type + " it now");
+    }
+    auto rows = tx.Exec("UPDATE instances SET status = $2, status_detail = '', "
+                        "revision = revision + 1, updated_at = now() WHERE id = $1 RETURNING " +
+                            InstanceColumns(),
+                        {instance_id, new_status});
+    updated = InstanceFromRow(rows[0]);
+    InsertOperation(tx, operation);
+    events::Enqueue(tx, event_for(updated));
+  });
+  return updated;
+}
+
+std::optional<Operation> PgProvisioningRepository::ClaimOperation(std::chrono::milliseconds lease) {
+  auto rows = pool_.Exec(
+      "UPDATE operations SET status = 'running', attempts = attempts + 1, updated_at = now(), "
+      "lease_until = now() + $1::bigint * interval '1 millisecond' WHERE id = ("
+      "SELECT id FROM operations WHERE status = 'pending' OR (status = 'running' AND "
+      "lease_until < now()) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " +
+          OperationColumns(),
+      {std::to_string(lease.count())});
+  if (rows.Empty()) return std::nullopt;
+  return OperationFromRow(rows[0]);
+}
+
+void PgProvisioningRepository::RenewLease(const std::string& id, std::chrono::milliseconds lease) {
+  pool_.Exec(
+      "UPDATE operations SET lease_until = now() + $2::bigint * interval '1 millisecond' "
+      "WHERE id = $1 AND status = 'running'",
+      {id, std::to_string(lease.count())});
+}
+
+void PgProvisioningRepository::SetProgress(const std::string& id, int progress,
+                                           const std::string& step) {
+  pool_.Exec(
+      "UPDATE operations SET progress = $2, step = $3, updated_at = now() WHERE id = $1",
+      {id, std::to_string(progress), step});
+}
+
+void PgProvisioningRepository::FinishOperation(
+    const Operation& operation, std::optional<Error> error, const InstanceChange& change,
+    const std::function<events::Event(const Instance&)>& event_for) {
+  pool_.InTransaction([&](store::Tx& tx) {
+    if (error) {
+      tx.Exec(
+          "UPDATE operations SET status = 'failed', error_code = $2, error_message = $3, "
+          "lease_until = NULL, updated_at = now() WHERE id = $1",
+          {operation.id, std::string(ErrorCodeName(error->Code())), std::string(error->what())});
+    } else {
+      tx.Exec(
+          "UPDATE operations SET status = 'succeeded', progress = 100, step = 'done', "
+          "lease_until = NULL, updated_at = now() WHERE id = $1",
+          {operation.id});
+    }
+    std::string sql =
+        "UPDATE instances SET status = $2, status_detail = $3, revision = revision + 1, "
+        "updated_at = now()";
+    store::Params params{operation.target, change.status, change.status_detail};
+    const auto set = [&](const char* column, const std::optional<std::string>& value,
+                         const char* cast = "") {
+      if (!value) return;
+      params.push_back(*value);
+      sql += std::string(", ") + column + " = $" + std::to_string(params.size()) + cast;
+    };
+    set("host", change.host);
+    set("port", change.port ? std::optional<std::string>(std::to_string(*change.port))
+                            : std::nullopt,
+        "::integer");
+    set("server_version", change.server_version);
+    set("admin_user", change.admin_user);
+    set("ca_pem", change.ca_pem);
+    if (change.sealed_password) {
+      params.push_back(*change.sealed_password);
+      sql += ", admin_password = $" + std::to_string(params.size());
+    }
+    if (change.clear_credentials) sql += ", admin_password = NULL";
+    sql += " WHERE id = $1 RETURNING " + InstanceColumns();
+    auto rows = tx.Exec(sql, params);
+    if (!rows.Empty()) events::Enqueue(tx, event_for(InstanceFromRow(rows[0])));
+  });
+}
+
+std::optional<Operation> PgProvisioningRepository::FindOperation(const std::string& id) {
+  auto rows = pool_.Exec("SELECT " + OperationColumns() + " FROM operations WHERE id = $1", {id});
+  if (rows.Empty()) return std::nullopt;
+  return OperationFromRow(rows[0]);
+}
+
+std::optional<std::string> PgProvisioningRepository::SealedPassword(const std::string& id) {
+  auto rows = pool_.Exec(
+      "SELECT admin_password AS sealed FROM instances WHERE id = $1 AND "
+      "status <> 'deleted' AND admin_password IS NOT NULL",
+      {id});
+  if (rows.Empty()) return std::nullopt;
+  return rows[0].Get("sealed");
+}
+
+std::vector<Instance> PgProvisioningRepository::RunningInstances() {
+  std::vector<Instance> out;
+  for (const auto& row :
+       pool_.Exec("SELECT " + InstanceColumns() + " FROM instances WHERE status = 'running'")) {
+    out.push_back(InstanceFromRow(row));
+  }
+  return out;
+}
+
+bool PgProvisioningRepository::MarkFailed(
+    const std::string& instance_id, const std::string& detail,
+    const std::function<events::Event(const Instance&)>& event_for) {
+  bool changed = false;
+  pool_.InTransaction([&](store::Tx& tx) {
+    auto rows = tx.Exec(
+        "UPDATE instances SET status = 'failed', status_detail = $2, revision = revision + 1, "
+        "updated_at = now() WHERE id = $1 AND status = 'running' AND NOT EXISTS (SELECT 1 FROM "
+        "operations WHERE target = $1 AND status IN ('pending', 'running')) RETURNING " +
+            InstanceColumns(),
+        {instance_id, detail});
+    if (rows.Empty()) return;
+    events::Enqueue(tx, event_for(InstanceFromRow(rows[0])));
+    changed = true;
+  });
+  return changed;
+}
+
+}  // namespace dbaas::provisioning

@@ -1,0 +1,411 @@
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "app.hpp"
+#include "audit_database.hpp"
+#include "dbaas/common/crypto.hpp"
+#include "dbaas/http/client.hpp"
+#include "dbaas/runtime/local_runtime.hpp"
+#include "dbaas/service/service_host.hpp"
+#include "dbaas/testing/programs.hpp"
+#include "dbaas/testing/servers.hpp"
+
+namespace dbaas::access_control {
+service::Definition Definition();
+}
+
+namespace dbaas::provisioning {
+namespace {
+
+using http::Method;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+ConfigReader::Lookup LookupIn(std::map<std::string, std::string> env) {
+  return [env = std::move(env)](std::string_view name) -> std::optional<std::string> {
+    auto it = env.find(std::string(name));
+    if (it == env.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// Real access-control and provisioning (with the local runtime creating real servers) against
+// throwaway PostgreSQL and NATS.
+class ProvisioningApi : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    pg_ = std::make_unique<testing::PostgresServer>();
+    nats_ = std::make_unique<testing::NatsServer>();
+    state_ = std::filesystem::temp_directory_path() / ("dbaas-prov-" + crypto::RandomToken(6));
+    std::filesystem::create_directories(state_);
+    std::filesystem::permissions(state_, std::filesystem::perms::owner_all |
+                                             std::filesystem::perms::group_exec |
+                                             std::filesystem::perms::others_exec);
+    admin_password_ = "Admin-" + crypto::RandomToken(12);
+    std::map<std::string, std::string> common{
+        {"DBAAS_NATS_URL", nats_->Url()},
+        {"DBAAS_HTTP_PORT", "0"},
+        {"DBAAS_HTTP_ACCESS_LOG", "false"},
+        {"DBAAS_STATE_DIR", state_.string()},
+        {"DBAAS_MASTER_KEY_FILE", (state_ / "secrets" / "master.key").string()},
+        {"DBAAS_LOG_LEVEL", "warn"}};
+    auto ac_env = common;
+    ac_env["DBAAS_DATABASE_URL"] = pg_->CreateDatabase("access_control");
+    ac_env["DBAAS_ADMIN_PASSWORD"] = admin_password_;
+    ac_env["DBAAS_LOGIN_SOURCE_MAX_FAILURES"] = "10000";
+    for (auto& [k, v] : access_control::test::AuditDatabaseSettings(*pg_)) ac_env[k] = v;
+    access_control_ =
+        std::make_unique<service::Host>(access_control::Definition(), LookupIn(ac_env));
+    access_control_->Start();
+    access_control_->RunInBackground();
+
+    const auto base = testing::FreePort();
+    env_ = common;
+    env_["DBAAS_DATABASE_URL"] = pg_->CreateDatabase("provisioning");
+    env_["DBAAS_ACCESS_CONTROL_URL"] =
+        "http://127.0.0.1:" + std::to_string(access_control_->Port());
+    env_["DBAAS_IDENTITY_CACHE_TTL"] = "1s";
+    env_["DBAAS_RUNTIME_DIR"] = (state_ / "runtime").string();
+    env_["DBAAS_INSTANCE_PORT_MIN"] = std::to_string(base);
+    env_["DBAAS_INSTANCE_PORT_MAX"] = std::to_string(std::min(65000, base + 200));
+    env_["DBAAS_INSTANCE_FAST_INIT"] = "true";
+    env_["DBAAS_OPERATION_LEASE"] = "3s";
+    env_["DBAAS_HEALTH_INTERVAL"] = "1s";
+    StartProvisioning();
+    admin_ = Login("admin", admin_password_);
+  }
+
+  static void TearDownTestSuite() {
+    provisioning_.reset();
+    // Servers are detached from us on purpose: remove every instance the tests left.
+    runtime::LocalRuntimeConfig config;
+    config.state_dir = state_ / "runtime";
+    if (std::filesystem::exists(config.state_dir)) {
+      runtime::LocalRuntime runtime(config);
+      for (const auto& id : runtime.List()) runtime.Delete(id);
+    }
+    access_control_.reset();
+    nats_.reset();
+    pg_.reset();
+    std::filesystem::remove_all(state_);
+  }
+
+  static void StartProvisioning() {
+    provisioning_ = std::make_unique<service::Host>(Definition(), LookupIn(env_));
+    provisioning_->Start();
+    provisioning_->RunInBackground();
+  }
+
+  static http::ClientResponse Send(std::uint16_t port, Method method, const std::string& target,
+                                   const std::optional<json>& body, const std::string& token) {
+    http::ClientRequest req;
+    req.method = method;
+    req.host = "127.0.0.1";
+    req.port = port;
+    req.target = target;
+    req.timeout = 30s;
+    if (!token.empty()) req.headers.Set("Authorization", "Bearer " + token);
+    if (body) req.JsonBody(*body);
+    return client_.Send(std::move(req));
+  }
+  static http::ClientResponse Call(Method method, const std::string& target,
+                                   const std::optional<json>& body = std::nullopt,
+                                   const std::string& token = admin_) {
+    return Send(provisioning_->Port(), method, target, body, token);
+  }
+  static http::ClientResponse Ac(Method method, const std::string& target,
+                                 const std::optional<json>& body = std::nullopt,
+                                 const std::string& token = admin_) {
+    return Send(access_control_->Port(), method, target, body, token);
+  }
+  static std::string Login(const std::string& user, const std::string& password) {
+    auto r = Ac(Method::kPost, "/v1/auth/token", json{{"username", user}, {"password", password}},
+                "");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.Json().value("access_token", "");
+  }
+
+  // A new tenant (with `limits`), once provisioning has heard of it; returns its id.
+  static std::string Tenant(json limits = json::object()) {
+    static int counter = 0;
+    json body{{"name", "prov-" + std::to_string(++counter) + "-" + crypto::RandomToken(4)}};
+    if (!limits.empty()) body["limits"] = limits;
+    auto r = Ac(Method::kPost, "/v1/tenants", body);
+    EXPECT_EQ(r.status, 201) << r.body;
+    return r.Json().value("id", "");
+  }
+
+  // POST /v1/instances, retried while the tenant is not known to provisioning yet.
+  static http::ClientResponse Create(json body, const std::string& token = admin_) {
+    http::ClientResponse r;
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    do {
+      r = Call(Method::kPost, "/v1/instances", body, token);
+      if (r.status != 409 || r.body.find("not known") == std::string::npos) break;
+      std::this_thread::sleep_for(100ms);
+    } while (std::chrono::steady_clock::now() < deadline);
+    return r;
+  }
+
+  // Polls the operation until it ends; returns its last state.
+  static json WaitOperation(const std::string& id, std::chrono::seconds limit = 180s) {
+    json op;
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto r = Call(Method::kGet, "/v1/operations/" + id);
+      if (r.status == 200) {
+        op = r.Json();
+        if (op["status"] == "succeeded" || op["status"] == "failed") return op;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    ADD_FAILURE() << "operation " << id << " did not end: " << op;
+    return op;
+  }
+
+  static json Instance(const std::string& tenant, const std::string& engine,
+                       const std::string& name, json extra = json::object()) {
+    json body{{"tenant_id", tenant},
+              {"name", name},
+              {"engine", engine},
+              {"size", "micro"},
+              {"storage_gb", 10}};
+    for (auto& [k, v] : extra.items()) body[k] = v;
+    return body;
+  }
+
+  static std::filesystem::path InstanceDir(const std::string& id) {
+    return state_ / "runtime" / "instances" / id;
+  }
+
+  static inline std::unique_ptr<testing::PostgresServer> pg_;
+  static inline std::unique_ptr<testing::NatsServer> nats_;
+  static inline std::unique_ptr<service::Host> access_control_;
+  static inline std::unique_ptr<service::Host> provisioning_;
+  static inline std::filesystem::path state_;
+  static inline std::map<std::string, std::string> env_;
+  static inline std::string admin_password_;
+  static inline std::string admin_;
+  static inline http::Client client_{[] {
+    http::ClientConfig config;
+    config.max_attempts = 1;
+    config.breaker.failure_threshold = 1'000'000;
+    return config;
+  }()};
+};
+
+TEST_F(ProvisioningApi, CatalogListsTheRealEnginesAndSizes) {
+  auto engines = Call(Method::kGet, "/v1/engines");
+  ASSERT_EQ(engines.status, 200) << engines.body;
+  std::map<std::string, json> by_name;
+  for (const auto& e : engines.Json()["engines"]) by_name[e["engine"]] = e;
+  ASSERT_TRUE(by_name.count("postgresql"));
+  ASSERT_TRUE(by_name.count("mysql"));
+  EXPECT_TRUE(by_name["postgresql"]["server_version"].get<std::string>().starts_with("15."));
+  EXPECT_NE(by_name["mysql"]["server_version"].get<std::string>().find("MariaDB"),
+            std::string::npos);
+  bool found = false;
+  for (const auto& p : by_name["postgresql"]["parameters"]) {
+    if (p["name"] == "shared_buffers") {
+      found = true;
+      EXPECT_EQ(p["type"], "memory");
+      EXPECT_EQ(p["dynamic"], false);
+    }
+  }
+  EXPECT_TRUE(found);
+  auto sizes = Call(Method::kGet, "/v1/instance-sizes");
+  ASSERT_EQ(sizes.status, 200) << sizes.body;
+  EXPECT_GE(sizes.Json()["instance_sizes"].size(), 3U);
+  EXPECT_EQ(Call(Method::kGet, "/v1/engines", std::nullopt, "").status, 401);
+}
+
+TEST_F(ProvisioningApi, PostgresInstanceIsRealUsableAndLeavesNothingWhenDeleted) {
+  const auto tenant = Tenant();
+  const auto started = std::chrono::steady_clock::now();
+  auto created = Create(Instance(tenant, "postgresql", "orders"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto body = created.Json();
+  EXPECT_EQ(body["instance"]["status"], "provisioning");
+  const auto id = body["instance"]["id"].get<std::string>();
+  const auto op = WaitOperation(body["operation"]["id"]);
+  ASSERT_EQ(op["status"], "succeeded") << op;
+  std::cout << "[ measure ] postgresql create-to-running "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
+            << " s\n";
+
+  auto instance = Call(Method::kGet, "/v1/instances/" + id).Json();
+  EXPECT_EQ(instance["status"], "running");
+  EXPECT_EQ(instance["endpoint"]["host"], "127.0.0.1");
+  EXPECT_TRUE(instance["server_version"].get<std::string>().starts_with("15."));
+
+  auto credentials = Call(Method::kGet, "/v1/instances/" + id + "/credentials");
+  ASSERT_EQ(credentials.status, 200) << credentials.body;
+  const auto uri = credentials.Json()["uri"].get<std::string>();
+  const auto psql = testing::RunProgram(
+      {"/usr/lib/postgresql/15/bin/psql", uri, "-XAtc", "SELECT current_user, ssl FROM "
+                                                         "pg_stat_ssl WHERE pid = pg_backend_pid()"},
+      "/");
+  ASSERT_EQ(psql.exit_code, 0) << psql.err;
+  EXPECT_EQ(psql.out, credentials.Json()["username"].get<std::string>() + "|t\n");
+
+  auto removed = Call(Method::kDelete, "/v1/instances/" + id);
+  ASSERT_EQ(removed.status, 202) << removed.body;
+  ASSERT_EQ(WaitOperation(removed.Json()["operation"]["id"])["status"], "succeeded");
+  EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + id).status, 404);
+  EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + id + "/credentials").status, 404);
+  EXPECT_FALSE(std::filesystem::exists(InstanceDir(id)));
+  const auto still = testing::RunProgram({"/usr/lib/postgresql/15/bin/psql", uri, "-XAtc", "SELECT 1"}, "/");
+  EXPECT_NE(still.exit_code, 0) << "the server still answers after delete";
+  EXPECT_EQ(pg_->Query("SELECT count(*) FROM instances WHERE id = '" + id +
+                           "' AND admin_password IS NOT NULL",
+                       "provisioning"),
+            "0\n");
+}
+
+TEST_F(ProvisioningApi, MysqlInstanceIsServedByMariaDb) {
+  const auto tenant = Tenant();
+  auto created = Create(Instance(tenant, "mysql", "shop", {{"parameters", {{"max_connections", 50}}}}));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto id = created.Json()["instance"]["id"].get<std::string>();
+  ASSERT_EQ(WaitOperation(created.Json()["operation"]["id"])["status"], "succeeded");
+  const auto c = Call(Method::kGet, "/v1/instances/" + id + "/credentials").Json();
+  const auto instance = Call(Method::kGet, "/v1/instances/" + id).Json();
+  const auto client = testing::RunProgram(
+      {"mariadb", "-h", "127.0.0.1", "-P", std::to_string(instance["endpoint"]["port"].get<int>()),
+       "-u", c["username"].get<std::string>(), "-p" + c["password"].get<std::string>(), "--ssl",
+       "-N", "-e", "SELECT @@max_connections, VERSION()"},
+      "/");
+  ASSERT_EQ(client.exit_code, 0) << client.err;
+  EXPECT_TRUE(client.out.starts_with("50\t10.11")) << client.out;
+  auto removed = Call(Method::kDelete, "/v1/instances/" + id);
+  ASSERT_EQ(WaitOperation(removed.Json()["operation"]["id"])["status"], "succeeded");
+  EXPECT_FALSE(std::filesystem::exists(InstanceDir(id)));
+}
+
+TEST_F(ProvisioningApi, InvalidRequestsListEveryProblemAndCreateNothing) {
+  const auto tenant = Tenant();
+  auto bad = Create({{"tenant_id", tenant},
+                     {"name", "Bad Name!"},
+                     {"engine", "oracle"},
+                     {"size", "galactic"},
+                     {"storage_gb", 0},
+                     {"surprise", true}});
+  ASSERT_EQ(bad.status, 400) << bad.body;
+  const auto details = bad.Json()["error"]["details"].dump();
+  for (const char* field : {"name", "engine", "size", "storage_gb", "surprise"}) {
+    EXPECT_NE(details.find(std::string("\"") + field), std::string::npos) << field << details;
+  }
+  auto params = Create(Instance(tenant, "postgresql", "p",
+                                {{"parameters", {{"shared_buffers", "lots"},
+                                                 {"work_mem", -5},
+                                                 {"no_such_setting", 1}}}}));
+  ASSERT_EQ(params.status, 400) << params.body;
+  const auto pd = params.Json()["error"]["details"].dump();
+  for (const char* field : {"parameters.shared_buffers", "parameters.work_mem",
+                            "parameters.no_such_setting"}) {
+    EXPECT_NE(pd.find(field), std::string::npos) << field << pd;
+  }
+  auto injected = Create(Instance(tenant, "postgresql", "x'; DROP TABLE instances; --"));
+  EXPECT_EQ(injected.status, 400) << injected.body;
+  auto list = Call(Method::kGet, "/v1/instances?tenant_id=" + tenant);
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_TRUE(list.Json()["instances"].empty());
+}
+
+TEST_F(ProvisioningApi, TenantLimitsAndDeletionProtectionAreEnforced) {
+  const auto tenant = Tenant({{"max_instances", 1}, {"max_storage_gb", 100}});
+  auto first = Create(Instance(tenant, "postgresql", "only", {{"deletion_protection", true}}));
+  ASSERT_EQ(first.status, 202) << first.body;
+  const auto id = first.Json()["instance"]["id"].get<std::string>();
+  auto second = Create(Instance(tenant, "postgresql", "second"));
+  EXPECT_EQ(second.status, 429) << second.body;
+  EXPECT_EQ(second.Json()["error"]["code"], "RESOURCE_EXHAUSTED");
+  EXPECT_NE(second.body.find("max_instances"), std::string::npos);
+  auto duplicate = Create(Instance(tenant, "postgresql", "only"));
+  EXPECT_TRUE(duplicate.status == 409 || duplicate.status == 429) << duplicate.body;
+
+  ASSERT_EQ(WaitOperation(first.Json()["operation"]["id"])["status"], "succeeded");
+  auto refused = Call(Method::kDelete, "/v1/instances/" + id);
+  EXPECT_EQ(refused.status, 409) << refused.body;
+  EXPECT_EQ(refused.Json()["error"]["code"], "FAILED_PRECONDITION");
+  EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + id).Json()["status"], "running");
+}
+
+TEST_F(ProvisioningApi, OtherTenantsSeeNothing) {
+  const auto mine = Tenant();
+  const auto theirs = Tenant();
+  auto created = Create(Instance(mine, "postgresql", "private"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto id = created.Json()["instance"]["id"].get<std::string>();
+  const auto email = "prov-" + crypto::RandomToken(5) + "@example.com";
+  auto user = Ac(Method::kPost, "/v1/users",
+                 json{{"email", email}, {"password", "Correct-Horse-Battery-9"},
+                      {"tenant_id", theirs}, {"roles", {"tenant-admin"}}});
+  ASSERT_EQ(user.status, 201) << user.body;
+  const auto token = Login(email, "Correct-Horse-Battery-9");
+  EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + id, std::nullopt, token).status, 404);
+  EXPECT_EQ(Call(Method::kDelete, "/v1/instances/" + id, std::nullopt, token).status, 404);
+  EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + id + "/credentials", std::nullopt, token).status,
+            404);
+  EXPECT_EQ(Call(Method::kGet, "/v1/operations/" + created.Json()["operation"]["id"].get<std::string>(),
+                 std::nullopt, token)
+                .status,
+            404);
+  auto list = Call(Method::kGet, "/v1/instances", std::nullopt, token);
+  ASSERT_EQ(list.status, 200);
+  EXPECT_TRUE(list.Json()["instances"].empty()) << list.body;
+  WaitOperation(created.Json()["operation"]["id"]);
+}
+
+TEST_F(ProvisioningApi, AKilledServerIsMarkedFailedAndStartBringsItBack) {
+  const auto tenant = Tenant();
+  auto created = Create(Instance(tenant, "postgresql", "fragile"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto id = created.Json()["instance"]["id"].get<std::string>();
+  ASSERT_EQ(WaitOperation(created.Json()["operation"]["id"])["status"], "succeeded");
+
+  runtime::LocalRuntimeConfig config;
+  config.state_dir = state_ / "runtime";
+  runtime::LocalRuntime observer(config);
+  const auto status = observer.Status(id);
+  ASSERT_TRUE(status.pid.has_value());
+  ASSERT_EQ(::kill(*status.pid, SIGKILL), 0);
+  const auto killed = std::chrono::steady_clock::now();
+  json instance;
+  while (std::chrono::steady_clock::now() - killed < 30s) {
+    instance = Call(Method::kGet, "/v1/instances/" + id).Json();
+    if (instance["status"] == "failed") break;
+    std::this_thread::sleep_for(200ms);
+  }
+  ASSERT_EQ(instance["status"], "failed") << instance;
+  EXPECT_FALSE(instance["status_detail"].is_null());
+
+  auto start = Call(Method::kPost, "/v1/instances/" + id + "/start", json::object());
+  ASSERT_EQ(start.status, 202) << start.body;
+  ASSERT_EQ(WaitOperation(start.Json()["operation"]["id"])["status"], "succeeded");
+  EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + id).Json()["status"], "running");
+}
+
+TEST_F(ProvisioningApi, AnOperationInterruptedByARestartFinishes) {
+  const auto tenant = Tenant();
+  auto created = Create(Instance(tenant, "postgresql", "survivor"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto op_id = created.Json()["operation"]["id"].get<std::string>();
+  // Stop provisioning while the create is under way (or about to be), then start it again.
+  std::this_thread::sleep_for(300ms);
+  provisioning_.reset();
+  StartProvisioning();
+  const auto op = WaitOperation(op_id);
+  ASSERT_EQ(op["status"], "succeeded") << op;
+  const auto id = created.Json()["instance"]["id"].get<std::string>();
+  EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + id).Json()["status"], "running");
+}
+
+}  // namespace
+}  // namespace dbaas::provisioning
