@@ -258,7 +258,12 @@ struct LocalRuntime::Impl {
     for (const auto& e : fs::directory_iterator(Dir(id) / "log", ec)) files.push_back(e.path());
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
-      auto tail = Trim(detail::Tail(f, bytes));
+      auto tail = detail::Tail(f, bytes);
+      if (tail.size() == bytes) {  // cut: start at the next whole line
+        const auto nl = tail.find('\n');
+        tail.erase(0, nl == std::string::npos ? 0 : nl + 1);
+      }
+      tail = Trim(tail);
       if (!tail.empty()) out += "\n[" + f.filename().string() + "] " + tail;
     }
     return out;
@@ -710,6 +715,18 @@ void LocalRuntime::Start(std::string_view id) {
   }
   // Leftovers of a crash (a postmaster's children, stale shared memory) must not block the start.
   detail::KillProcessesUnder(impl_->Dir(id), SIGKILL, std::chrono::milliseconds(0));
+  if (meta.engine == Engine::kPostgresql) {
+    // No live process of this instance is left, so postmaster.pid is stale. postgres itself
+    // would refuse to start while the dead postmaster lingers as a zombie (when nothing reaps
+    // orphans, as in some containers).
+    const auto data = impl_->Dir(id) / "data";
+    Impl::RemoveStaleSharedMemory(data);
+    std::error_code ec;
+    fs::remove(data / "postmaster.pid", ec);
+    for (const auto& e : fs::directory_iterator(impl_->Dir(id) / "run", ec)) {
+      if (e.path().filename().string().rfind(".s.PGSQL.", 0) == 0) fs::remove(e.path(), ec);
+    }
+  }
   try {
     impl_->Launch(meta);
   } catch (...) {
