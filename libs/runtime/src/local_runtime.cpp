@@ -165,6 +165,20 @@ std::string MariaDbValue(const std::string& value) {
   return out + "'";
 }
 
+/// Called inside a catch block: rethrows the current exception as an Error naming the create
+/// step that failed.
+[[noreturn]] void RethrowForStep(const std::string& id, const std::string& step,
+                                 const std::string& cleanup) {
+  const std::string prefix = "creating instance " + id + " failed at step '" + step + "' (" + cleanup + "): ";
+  try {
+    throw;
+  } catch (const Error& e) {
+    throw Error(e.Code(), prefix + e.what(), e.Details(), e.Suggestions());
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::kInternal, prefix + e.what());
+  }
+}
+
 }  // namespace
 
 std::string_view InstanceStateName(InstanceState state) noexcept {
@@ -628,8 +642,12 @@ CreatedInstance LocalRuntime::Create(const InstanceSpec& spec) {
     // One port claim at a time in this process: the claim is the instance.json written below.
     static std::mutex claim_mutex;
     std::lock_guard lock(claim_mutex);
-    s.Hook(step);
-    meta.port = s.ChoosePort(spec);
+    try {
+      s.Hook(step);
+      meta.port = s.ChoosePort(spec);
+    } catch (...) {
+      RethrowForStep(spec.id, step, "nothing was created");
+    }
     if (::mkdir(dir.c_str(), 0700) != 0) {
       if (errno == EEXIST) {
         throw Error(ErrorCode::kAlreadyExists, "instance " + spec.id + " already exists");
@@ -647,7 +665,7 @@ CreatedInstance LocalRuntime::Create(const InstanceSpec& spec) {
       s.SetIntent(meta.id, "creating");
     } catch (...) {
       s.Destroy(spec.id, spec.engine);
-      throw;
+      RethrowForStep(spec.id, step, "everything created was removed");
     }
   }
   try {
@@ -695,15 +713,9 @@ CreatedInstance LocalRuntime::Create(const InstanceSpec& spec) {
     created.admin_password = password;
     created.server_version = meta.server_version;
     return created;
-  } catch (const Error& e) {
+  } catch (...) {
     s.Destroy(spec.id, spec.engine);
-    throw Error(e.Code(), "creating instance " + spec.id + " failed at step '" + step +
-                              "' (everything created was removed): " + e.what(),
-                e.Details(), e.Suggestions());
-  } catch (const std::exception& e) {
-    s.Destroy(spec.id, spec.engine);
-    throw Error(ErrorCode::kInternal, "creating instance " + spec.id + " failed at step '" + step +
-                                          "' (everything created was removed): " + e.what());
+    RethrowForStep(spec.id, step, "everything created was removed");
   }
 }
 

@@ -27,7 +27,7 @@ struct LocalRuntimeConfig {
   std::filesystem::path mariadbd = "/usr/sbin/mariadbd";
   std::chrono::seconds start_timeout{60};
   std::chrono::seconds stop_timeout{60};
-  /// initdb/install-db without fsync: faster, for tests and throwaway platforms only.
+  /// initdb --no-sync (PostgreSQL): faster creation, for tests and throwaway platforms only.
   bool fast_init = false;
   /// Called with the name of each create step before it runs ("port", "directories", "tls",
   /// "init", "configure", "start", "secure", "finish"); an exception thrown here fails the
