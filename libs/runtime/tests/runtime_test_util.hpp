@@ -127,12 +127,17 @@ inline std::string Leftovers(const std::filesystem::path& instance_dir, std::uin
 
 /// A scratch directory for client runs (RunProgram keeps their output there), one per process.
 inline std::filesystem::path ClientDir() {
-  static const std::filesystem::path dir = [] {
-    auto d = std::filesystem::temp_directory_path() / ("dbaas-rt-client-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(d);
-    return d;
-  }();
-  return dir;
+  struct Scratch {
+    std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                ("dbaas-rt-client-" + std::to_string(::getpid()));
+    Scratch() { std::filesystem::create_directories(dir); }
+    ~Scratch() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  };
+  static const Scratch scratch;
+  return scratch.dir;
 }
 
 inline std::string Trim(std::string s) {
