@@ -118,10 +118,12 @@ Accepted InstanceService::Create(const auth::Identity& caller, const nlohmann::j
   request.storage_gb = storage.value_or(0);
   request.parameters = parameters;
   engines::ValidatedInstance validated;
-  if (engine && size && storage) {
-    for (auto& v : engines::ValidateInstance(engines_, request, &validated)) {
-      problems.push_back(std::move(v));
-    }
+  // The engine rules run even when some fields are missing or malformed, so every problem is
+  // reported at once; a field the reader already faulted is not reported twice.
+  for (auto& v : engines::ValidateInstance(engines_, request, &validated)) {
+    const bool known = std::any_of(problems.begin(), problems.end(),
+                                   [&](const FieldViolation& p) { return p.field == v.field; });
+    if (!known) problems.push_back(std::move(v));
   }
   if (!problems.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "the instance request is invalid",

@@ -33,10 +33,6 @@ nlohmann::json ParameterToJson(const engines::ParameterSpec& p) {
   return out;
 }
 
-http::Response Accepted(nlohmann::json body) {
-  return http::Response::Json(202, body);
-}
-
 }  // namespace
 
 void InstanceHandlers::Register(http::Router& router) {
@@ -90,7 +86,7 @@ http::Response InstanceHandlers::Sizes(const http::Request& req) const {
 http::Response InstanceHandlers::Create(const http::Request& req) const {
   const auto caller = callers_.Authenticate(req.Header("Authorization"));
   const auto accepted = instances_.Create(caller, req.Json(), req.RequestId());
-  auto response = Accepted({{"operation", OperationToJson(accepted.operation)},
+  auto response = http::Response::Accepted({{"operation", OperationToJson(accepted.operation)},
                             {"instance", InstanceToJson(accepted.instance)}});
   response.SetHeader("Location", "/v1/operations/" + accepted.operation.id);
   return response;
@@ -138,7 +134,7 @@ http::Response InstanceHandlers::Lifecycle(const http::Request& req,
   const auto caller = callers_.Authenticate(req.Header("Authorization"));
   const auto operation =
       instances_.Lifecycle(caller, req.PathParam("id"), verb, req.RequestId());
-  auto response = Accepted({{"operation", OperationToJson(operation)}});
+  auto response = http::Response::Accepted({{"operation", OperationToJson(operation)}});
   response.SetHeader("Location", "/v1/operations/" + operation.id);
   return response;
 }

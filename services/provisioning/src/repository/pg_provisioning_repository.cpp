@@ -38,7 +38,8 @@ TimePoint Time(const store::Row& row, std::string_view column) {
 
 std::map<std::string, std::string> StringMap(const std::string& text) {
   std::map<std::string, std::string> out;
-  for (const auto& [k, v] : nlohmann::json::parse(text).items()) {
+  const auto parsed = nlohmann::json::parse(text);  // items() must not outlive it
+  for (const auto& [k, v] : parsed.items()) {
     out[k] = v.is_string() ? v.get<std::string>() : v.dump();
   }
   return out;
