@@ -73,7 +73,8 @@ Meta FromJson(const nlohmann::json& j) {
 }
 
 void ValidateId(std::string_view id) {
-  const bool ok = !id.empty() && id.size() <= 48 && std::isalnum(static_cast<unsigned char>(id[0])) &&
+  const bool ok = !id.empty() && id.size() <= 48 &&
+                  std::isalnum(static_cast<unsigned char>(id[0])) &&
                   std::all_of(id.begin(), id.end(), [](char c) {
                     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
                   });
@@ -159,8 +160,10 @@ std::string MariaDbValue(const std::string& value) {
   if (numeric) return value;
   std::string out = "'";
   for (char c : value) {
-    if (c == '\'' || c == '\\') out += c == '\'' ? "''" : "\\\\";
-    else out += c;
+    if (c == '\'' || c == '\\')
+      out += c == '\'' ? "''" : "\\\\";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -169,7 +172,8 @@ std::string MariaDbValue(const std::string& value) {
 /// step that failed.
 [[noreturn]] void RethrowForStep(const std::string& id, const std::string& step,
                                  const std::string& cleanup) {
-  const std::string prefix = "creating instance " + id + " failed at step '" + step + "' (" + cleanup + "): ";
+  const std::string prefix =
+      "creating instance " + id + " failed at step '" + step + "' (" + cleanup + "): ";
   try {
     throw;
   } catch (const Error& e) {
@@ -183,10 +187,14 @@ std::string MariaDbValue(const std::string& value) {
 
 std::string_view InstanceStateName(InstanceState state) noexcept {
   switch (state) {
-    case InstanceState::kRunning: return "running";
-    case InstanceState::kStarting: return "starting";
-    case InstanceState::kStopped: return "stopped";
-    case InstanceState::kFailed: return "failed";
+    case InstanceState::kRunning:
+      return "running";
+    case InstanceState::kStarting:
+      return "starting";
+    case InstanceState::kStopped:
+      return "stopped";
+    case InstanceState::kFailed:
+      return "failed";
   }
   return "failed";
 }
@@ -196,7 +204,9 @@ struct LocalRuntime::Impl {
   detail::OsUser user;
   std::optional<CertificateAuthority> ca;
 
-  fs::path Dir(std::string_view id) const { return config.state_dir / "instances" / std::string(id); }
+  fs::path Dir(std::string_view id) const {
+    return config.state_dir / "instances" / std::string(id);
+  }
   fs::path MetaFile(std::string_view id) const { return Dir(id) / "instance.json"; }
   fs::path IntentFile(std::string_view id) const { return Dir(id) / "intent"; }
   fs::path PidFile(std::string_view id) const { return Dir(id) / "run" / "server.pid"; }
@@ -222,7 +232,8 @@ struct LocalRuntime::Impl {
     ValidateId(id);
     const auto file = MetaFile(id);
     if (!fs::exists(file)) {
-      throw Error(ErrorCode::kNotFound, "instance " + std::string(id) + " not found in the local runtime");
+      throw Error(ErrorCode::kNotFound,
+                  "instance " + std::string(id) + " not found in the local runtime");
     }
     return FromJson(nlohmann::json::parse(detail::ReadFile(file)));
   }
@@ -258,8 +269,18 @@ struct LocalRuntime::Impl {
   bool Healthy(const Meta& meta) const {
     if (meta.engine == Engine::kMysql) return MariaDbGreets(meta.port);
     detail::Command cmd;
-    cmd.argv = {Bin("pg_isready", "postgresql-client"), "-q", "-h", "127.0.0.1", "-p",
-                std::to_string(meta.port), "-t", "3", "-d", "postgres", "-U", meta.admin_user};
+    cmd.argv = {Bin("pg_isready", "postgresql-client"),
+                "-q",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                std::to_string(meta.port),
+                "-t",
+                "3",
+                "-d",
+                "postgres",
+                "-U",
+                meta.admin_user};
     cmd.env = {"PGSSLMODE", "PGHOST", "PGPORT", "PGSERVICE", "PGOPTIONS"};
     return detail::Run(cmd, std::chrono::seconds(10)).exit_code == 0;
   }
@@ -304,18 +325,21 @@ struct LocalRuntime::Impl {
     const auto dir = Dir(meta.id);
     if (!detail::PortFree(meta.port)) {
       throw Error(ErrorCode::kFailedPrecondition,
-                  "port " + std::to_string(meta.port) + " on 127.0.0.1 is taken by another process; "
-                  "stop that process or recreate the instance on another port");
+                  "port " + std::to_string(meta.port) +
+                      " on 127.0.0.1 is taken by another process; "
+                      "stop that process or recreate the instance on another port");
     }
     SetIntent(meta.id, "running");
-    const auto log_file = dir / "log" / (meta.engine == Engine::kPostgresql ? "startup.log" : "mariadbd.out");
+    const auto log_file =
+        dir / "log" / (meta.engine == Engine::kPostgresql ? "startup.log" : "mariadbd.out");
     const pid_t pid = detail::SpawnDetached(ServerCommand(meta, init_file), log_file);
     detail::WriteFile(PidFile(meta.id), std::to_string(pid) + "\n", 0600, RunAs());
     const auto deadline = Clock::now() + config.start_timeout;
     while (Clock::now() < deadline) {
       if (!detail::Alive(pid)) {
         throw Error(ErrorCode::kFailedPrecondition,
-                    std::string(engines::EngineName(meta.engine)) + " server of instance " + meta.id +
+                    std::string(engines::EngineName(meta.engine)) + " server of instance " +
+                        meta.id +
                         " exited during start-up; fix the cause in its log and start it again:" +
                         LogTail(meta.id));
       }
@@ -326,9 +350,10 @@ struct LocalRuntime::Impl {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     Terminate(meta, std::chrono::seconds(5));
-    throw Error(ErrorCode::kDeadlineExceeded,
-                "instance " + meta.id + " did not accept connections within " +
-                    std::to_string(config.start_timeout.count()) + " s; its log:" + LogTail(meta.id));
+    throw Error(ErrorCode::kDeadlineExceeded, "instance " + meta.id +
+                                                  " did not accept connections within " +
+                                                  std::to_string(config.start_timeout.count()) +
+                                                  " s; its log:" + LogTail(meta.id));
   }
 
   /// Stops the server: PostgreSQL fast shutdown (SIGINT) / MariaDB SIGTERM, SIGKILL after
@@ -385,8 +410,8 @@ struct LocalRuntime::Impl {
     std::error_code ec;
     fs::remove_all(dir, ec);
     if (ec) {
-      throw Error(ErrorCode::kInternal, "cannot remove " + dir.string() + ": " + ec.message() +
-                                            "; remove it by hand");
+      throw Error(ErrorCode::kInternal,
+                  "cannot remove " + dir.string() + ": " + ec.message() + "; remove it by hand");
     }
   }
 
@@ -394,8 +419,9 @@ struct LocalRuntime::Impl {
     if (spec.port) {
       if (!detail::PortFree(*spec.port)) {
         throw Error(ErrorCode::kFailedPrecondition,
-                    "port " + std::to_string(*spec.port) + " on 127.0.0.1 is taken; choose a "
-                    "free port or leave the port out to take one from the runtime's range");
+                    "port " + std::to_string(*spec.port) +
+                        " on 127.0.0.1 is taken; choose a "
+                        "free port or leave the port out to take one from the runtime's range");
       }
       return *spec.port;
     }
@@ -412,10 +438,10 @@ struct LocalRuntime::Impl {
       if (std::find(claimed.begin(), claimed.end(), port) != claimed.end()) continue;
       if (detail::PortFree(port)) return port;
     }
-    throw Error(ErrorCode::kResourceExhausted,
-                "no free port in the local runtime's range " + std::to_string(config.port_min) +
-                    "-" + std::to_string(config.port_max) +
-                    "; delete unused instances or widen the range");
+    throw Error(ErrorCode::kResourceExhausted, "no free port in the local runtime's range " +
+                                                   std::to_string(config.port_min) + "-" +
+                                                   std::to_string(config.port_max) +
+                                                   "; delete unused instances or widen the range");
   }
 
   std::vector<std::string> ListIds() const {
@@ -456,7 +482,8 @@ struct LocalRuntime::Impl {
   /// Writes the engine config for meta's size and parameters.
   void WriteConfig(const Meta& meta) const {
     const auto dir = Dir(meta.id);
-    auto text = engines::RenderConfig(meta.engine, SizeOrThrow(meta.size), meta.parameters, Platform(meta));
+    auto text =
+        engines::RenderConfig(meta.engine, SizeOrThrow(meta.size), meta.parameters, Platform(meta));
     if (meta.engine == Engine::kPostgresql) {
       detail::WriteFile(dir / "data" / "dbaas.conf", text, 0600, RunAs());
     } else {
@@ -471,9 +498,17 @@ struct LocalRuntime::Impl {
     const auto pwfile = dir / "run" / "pwfile";
     detail::WriteFile(pwfile, password + "\n", 0600, RunAs());
     detail::Command cmd;
-    cmd.argv = {Bin("initdb", "postgresql"), "-D", (dir / "data").string(), "-U", meta.admin_user,
-                "--pwfile=" + pwfile.string(), "--auth=scram-sha-256", "-E", "UTF8",
-                "--locale=C.UTF-8", "--no-instructions"};
+    cmd.argv = {Bin("initdb", "postgresql"),
+                "-D",
+                (dir / "data").string(),
+                "-U",
+                meta.admin_user,
+                "--pwfile=" + pwfile.string(),
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+                "--no-instructions"};
     if (config.fast_init) cmd.argv.push_back("--no-sync");
     cmd.user = RunAs();
     cmd.cwd = dir;
@@ -490,7 +525,8 @@ struct LocalRuntime::Impl {
     if (r.exit_code != 0) {
       throw Error(ErrorCode::kInternal, "initdb failed (exit " + std::to_string(r.exit_code) +
                                             "): " + Trim(r.err + r.out) +
-                                            "; check disk space and permissions of " + dir.string());
+                                            "; check disk space and permissions of " +
+                                            dir.string());
     }
     std::ofstream(dir / "data" / "postgresql.conf", std::ios::app) << "\ninclude 'dbaas.conf'\n";
     detail::WriteFile(dir / "data" / "pg_hba.conf",
@@ -504,48 +540,80 @@ struct LocalRuntime::Impl {
   fs::path InitMariaDb(const Meta& meta, const std::string& password) const {
     const auto dir = Dir(meta.id);
     detail::Command cmd;
-    cmd.argv = {MariaDbTool("mariadb-install-db", "mariadb-server"), "--no-defaults",
-                "--datadir=" + (dir / "data").string(), "--auth-root-authentication-method=normal",
-                "--skip-test-db", "--skip-name-resolve"};
+    cmd.argv = {MariaDbTool("mariadb-install-db", "mariadb-server"),
+                "--no-defaults",
+                "--datadir=" + (dir / "data").string(),
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+                "--skip-name-resolve"};
     if (RunAs()) cmd.argv.push_back("--user=" + user.name);
     cmd.user = RunAs();
     cmd.cwd = dir;
     const auto r = detail::Run(cmd, kCommandTimeout);
     if (r.exit_code != 0) {
-      throw Error(ErrorCode::kInternal, "mariadb-install-db failed (exit " + std::to_string(r.exit_code) +
-                                            "): " + Trim(r.err).substr(0, 2000) +
-                                            "; check disk space and permissions of " + dir.string());
+      throw Error(ErrorCode::kInternal,
+                  "mariadb-install-db failed (exit " + std::to_string(r.exit_code) +
+                      "): " + Trim(r.err).substr(0, 2000) +
+                      "; check disk space and permissions of " + dir.string());
     }
     // Only the verifier reaches the disk; the file is removed once the server is up.
     const std::string hash = engines::MysqlNativePasswordHash(password);
     const std::string sql =
         "DELETE FROM mysql.global_priv WHERE User IN ('root', '');\n"
         "FLUSH PRIVILEGES;\n"
-        "CREATE USER '" + meta.admin_user + "'@'%' IDENTIFIED BY PASSWORD '" + hash + "';\n"
-        "GRANT ALL PRIVILEGES ON *.* TO '" + meta.admin_user + "'@'%' WITH GRANT OPTION;\n"
+        "CREATE USER '" +
+        meta.admin_user + "'@'%' IDENTIFIED BY PASSWORD '" + hash +
+        "';\n"
+        "GRANT ALL PRIVILEGES ON *.* TO '" +
+        meta.admin_user +
+        "'@'%' WITH GRANT OPTION;\n"
         "FLUSH PRIVILEGES;\n";
     const auto init = dir / "run" / "init.sql";
     detail::WriteFile(init, sql, 0600, RunAs());
     return init;
   }
 
-  std::string AdminSql(const Meta& meta, const std::string& password, const std::string& sql) const {
+  std::string AdminSql(const Meta& meta, const std::string& password,
+                       const std::string& sql) const {
     const auto ca_file = (Dir(meta.id) / "tls" / "ca.pem").string();
     detail::Command cmd;
     if (meta.engine == Engine::kPostgresql) {
-      cmd.argv = {Bin("psql", "postgresql-client"), "-X", "-q", "-A", "-t", "-F", "\t", "-v",
+      cmd.argv = {Bin("psql", "postgresql-client"),
+                  "-X",
+                  "-q",
+                  "-A",
+                  "-t",
+                  "-F",
+                  "\t",
+                  "-v",
                   "ON_ERROR_STOP=1",
                   "host=127.0.0.1 port=" + std::to_string(meta.port) + " user=" + meta.admin_user +
                       " dbname=postgres sslmode=verify-full sslrootcert=" + ca_file +
                       " connect_timeout=10",
-                  "-c", sql};
-      cmd.env = {"PGPASSWORD=" + password, "PGHOST", "PGPORT", "PGUSER", "PGDATABASE",
-                 "PGSERVICE", "PGOPTIONS", "PGSSLMODE", "PGPASSFILE=/dev/null"};
+                  "-c",
+                  sql};
+      cmd.env = {"PGPASSWORD=" + password,
+                 "PGHOST",
+                 "PGPORT",
+                 "PGUSER",
+                 "PGDATABASE",
+                 "PGSERVICE",
+                 "PGOPTIONS",
+                 "PGSSLMODE",
+                 "PGPASSFILE=/dev/null"};
     } else {
-      cmd.argv = {MariaDbTool("mariadb", "mariadb-client"), "--no-defaults", "--protocol=TCP",
-                  "--host=127.0.0.1", "--port=" + std::to_string(meta.port),
-                  "--user=" + meta.admin_user, "--batch", "--skip-column-names", "--ssl",
-                  "--ssl-ca=" + ca_file, "--ssl-verify-server-cert", "--connect-timeout=10",
+      cmd.argv = {MariaDbTool("mariadb", "mariadb-client"),
+                  "--no-defaults",
+                  "--protocol=TCP",
+                  "--host=127.0.0.1",
+                  "--port=" + std::to_string(meta.port),
+                  "--user=" + meta.admin_user,
+                  "--batch",
+                  "--skip-column-names",
+                  "--ssl",
+                  "--ssl-ca=" + ca_file,
+                  "--ssl-verify-server-cert",
+                  "--connect-timeout=10",
                   "--execute=" + sql};
       cmd.env = {"MYSQL_PWD=" + password, "MYSQL_HOST", "MYSQL_TCP_PORT"};
     }
@@ -596,8 +664,12 @@ LocalRuntime::LocalRuntime(LocalRuntimeConfig config) : impl_(std::make_unique<I
 
 LocalRuntime::~LocalRuntime() = default;
 
-fs::path LocalRuntime::InstanceDir(std::string_view id) const { return impl_->Dir(id); }
-fs::path LocalRuntime::CaFile() const { return impl_->config.state_dir / "ca" / "ca.pem"; }
+fs::path LocalRuntime::InstanceDir(std::string_view id) const {
+  return impl_->Dir(id);
+}
+fs::path LocalRuntime::CaFile() const {
+  return impl_->config.state_dir / "ca" / "ca.pem";
+}
 
 CreatedInstance LocalRuntime::Create(const InstanceSpec& spec) {
   auto& s = *impl_;
@@ -617,16 +689,17 @@ CreatedInstance LocalRuntime::Create(const InstanceSpec& spec) {
   } else {
     s.MariaDbTool("mariadb-install-db", "mariadb-server");
     if (::access(s.config.mariadbd.c_str(), X_OK) != 0) {
-      throw Error(ErrorCode::kFailedPrecondition,
-                  s.config.mariadbd.string() + " not found; install the Debian package mariadb-server");
+      throw Error(
+          ErrorCode::kFailedPrecondition,
+          s.config.mariadbd.string() + " not found; install the Debian package mariadb-server");
     }
   }
   const auto dir = s.Dir(spec.id);
   const auto socket = dir / "run" / ".s.PGSQL.65535";
   if (socket.string().size() > kMaxSocketPath) {
-    throw Error(ErrorCode::kFailedPrecondition,
-                "the instance path " + dir.string() + " is too long for a Unix socket; use a "
-                "shorter state directory or instance id");
+    throw Error(ErrorCode::kFailedPrecondition, "the instance path " + dir.string() +
+                                                    " is too long for a Unix socket; use a "
+                                                    "shorter state directory or instance id");
   }
 
   Meta meta;
@@ -696,9 +769,9 @@ CreatedInstance LocalRuntime::Create(const InstanceSpec& spec) {
     if (init_file) fs::remove(*init_file);
     // A real login as the admin over verified TLS: credentials, certificate and hba all work.
     meta.server_version = Impl::ParseServerVersion(
-        meta.engine, s.AdminSql(meta, password, meta.engine == Engine::kPostgresql
-                                                    ? "SHOW server_version"
-                                                    : "SELECT VERSION()"));
+        meta.engine, s.AdminSql(meta, password,
+                                meta.engine == Engine::kPostgresql ? "SHOW server_version"
+                                                                   : "SELECT VERSION()"));
 
     step = "finish";
     s.Hook(step);
@@ -706,8 +779,10 @@ CreatedInstance LocalRuntime::Create(const InstanceSpec& spec) {
     s.SetIntent(meta.id, "running");
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
     log::Info("runtime: instance created",
-              {{"instance", meta.id}, {"engine", std::string(engines::EngineName(meta.engine))},
-               {"port", static_cast<int>(meta.port)}, {"ms", static_cast<std::int64_t>(ms.count())}});
+              {{"instance", meta.id},
+               {"engine", std::string(engines::EngineName(meta.engine))},
+               {"port", static_cast<int>(meta.port)},
+               {"ms", static_cast<std::int64_t>(ms.count())}});
     CreatedInstance created;
     created.endpoint = {meta.engine, "127.0.0.1", meta.port, meta.admin_user, s.ca->CertPem()};
     created.admin_password = password;
@@ -782,8 +857,8 @@ ConfigChange LocalRuntime::Resize(std::string_view id, const ResizeSpec& spec) {
   Meta updated = meta;
   updated.size = new_size.name;
   updated.parameters = spec.parameters;
-  const fs::path conf = meta.engine == Engine::kPostgresql ? s.Dir(id) / "data" / "dbaas.conf"
-                                                            : s.Dir(id) / "my.cnf";
+  const fs::path conf =
+      meta.engine == Engine::kPostgresql ? s.Dir(id) / "data" / "dbaas.conf" : s.Dir(id) / "my.cnf";
   const std::string old_conf = detail::ReadFile(conf);
   s.WriteConfig(updated);  // throws INVALID_ARGUMENT for a bad parameter before anything changes
   s.SaveMeta(updated);
@@ -812,7 +887,8 @@ ConfigChange LocalRuntime::Resize(std::string_view id, const ResizeSpec& spec) {
       std::string sql;
       for (const auto& name : dynamic_changed) {
         auto it = after.find(name);
-        sql += "SET GLOBAL " + name + " = " + (it == after.end() ? "DEFAULT" : MariaDbValue(it->second)) + ";";
+        sql += "SET GLOBAL " + name + " = " +
+               (it == after.end() ? "DEFAULT" : MariaDbValue(it->second)) + ";";
       }
       s.AdminSql(updated, spec.admin_password, sql);
     }
@@ -830,8 +906,10 @@ ConfigChange LocalRuntime::Resize(std::string_view id, const ResizeSpec& spec) {
       detail::WriteFile(conf, old_conf, 0600, s.RunAs());
       s.SaveMeta(meta);
       Start(id);
-      throw Error(e.Code(), "instance " + std::string(id) + " did not start with the new settings; "
-                            "the previous settings are back in place: " + e.what());
+      throw Error(e.Code(), "instance " + std::string(id) +
+                                " did not start with the new settings; "
+                                "the previous settings are back in place: " +
+                                e.what());
     }
     change.applied_by_restart = static_changed;
     change.restarted = true;
@@ -872,12 +950,16 @@ InstanceStatus LocalRuntime::Status(std::string_view id) {
     return status;
   }
   status.state = InstanceState::kFailed;
-  status.detail = "the server process is gone (crashed or killed); start the instance again or "
-                  "see its log:" + impl_->LogTail(id, 400);
+  status.detail =
+      "the server process is gone (crashed or killed); start the instance again or "
+      "see its log:" +
+      impl_->LogTail(id, 400);
   return status;
 }
 
-std::vector<std::string> LocalRuntime::List() { return impl_->ListIds(); }
+std::vector<std::string> LocalRuntime::List() {
+  return impl_->ListIds();
+}
 
 std::string LocalRuntime::ExecAdminSql(std::string_view id, const std::string& admin_password,
                                        const std::string& sql) {

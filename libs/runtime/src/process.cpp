@@ -44,7 +44,9 @@ class Fd {
   int fd_;
 };
 
-std::string ErrnoText(int err) { return std::strerror(err); }
+std::string ErrnoText(int err) {
+  return std::strerror(err);
+}
 
 std::optional<OsUser> LookupUser(const std::string& name) {
   std::vector<char> buf(16384);
@@ -134,9 +136,10 @@ OsUser ResolveOsUser(const std::string& name) {
     return OsUser{::geteuid(), ::getegid(), pw != nullptr ? pw->pw_name : std::string()};
   }
   if (name.empty() || name == "root") {
-    throw Error(ErrorCode::kFailedPrecondition,
-                "the local runtime runs as root but its database OS user is empty or root; "
-                "PostgreSQL refuses to run as root: configure an unprivileged user (default dbaas-db)");
+    throw Error(
+        ErrorCode::kFailedPrecondition,
+        "the local runtime runs as root but its database OS user is empty or root; "
+        "PostgreSQL refuses to run as root: configure an unprivileged user (default dbaas-db)");
   }
   static std::mutex mutex;
   std::lock_guard lock(mutex);
@@ -144,15 +147,17 @@ OsUser ResolveOsUser(const std::string& name) {
     if (auto user = LookupUser(name)) return *user;
     std::string useradd = "/usr/sbin/useradd";
     Command cmd;
-    cmd.argv = {useradd, "--system", "--user-group", "--no-create-home", "--home-dir",
-                "/nonexistent", "--shell", "/usr/sbin/nologin", name};
+    cmd.argv = {useradd,      "--system",     "--user-group", "--no-create-home",
+                "--home-dir", "/nonexistent", "--shell",      "/usr/sbin/nologin",
+                name};
     // Another process may be creating the same user; the next lookup finds it.
     const auto r = Run(cmd, std::chrono::seconds(30));
     if (auto user = LookupUser(name)) return *user;
     if (attempt == 4) {
       throw Error(ErrorCode::kFailedPrecondition,
                   "cannot create the database OS user '" + name + "' (useradd --system " + name +
-                      "): " + r.err + "; create it by hand or configure an existing unprivileged user");
+                      "): " + r.err +
+                      "; create it by hand or configure an existing unprivileged user");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100 * (attempt + 1)));
   }
@@ -239,9 +244,9 @@ CommandResult Run(const Command& command, std::chrono::milliseconds timeout) {
     if (r == 0) {
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
-      throw Error(ErrorCode::kDeadlineExceeded,
-                  "runtime: `" + command.argv[0] + "` did not finish within " +
-                      std::to_string(timeout.count()) + " ms");
+      throw Error(ErrorCode::kDeadlineExceeded, "runtime: `" + command.argv[0] +
+                                                    "` did not finish within " +
+                                                    std::to_string(timeout.count()) + " ms");
     }
     break;
   }
@@ -422,11 +427,13 @@ void ChownTree(const std::filesystem::path& dir, const OsUser& user) {
   if (user.uid == ::geteuid()) return;
   auto chown_one = [&user](const std::filesystem::path& p) {
     if (::lchown(p.c_str(), user.uid, user.gid) != 0) {
-      throw Error(ErrorCode::kInternal, "runtime: cannot chown " + p.string() + ": " + ErrnoText(errno));
+      throw Error(ErrorCode::kInternal,
+                  "runtime: cannot chown " + p.string() + ": " + ErrnoText(errno));
     }
   };
   chown_one(dir);
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) chown_one(entry.path());
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir))
+    chown_one(entry.path());
 }
 
 void WriteFile(const std::filesystem::path& path, const std::string& content, mode_t mode,
@@ -487,8 +494,10 @@ void CheckTraversable(const std::filesystem::path& dir, const OsUser& user) {
     struct stat st {};
     if (::stat(current.c_str(), &st) != 0) return;  // created later, by us, traversable
     bool ok = (st.st_mode & S_IXOTH) != 0;
-    if (st.st_uid == user.uid) ok = (st.st_mode & S_IXUSR) != 0;
-    else if (st.st_gid == user.gid && (st.st_mode & S_IXGRP) != 0) ok = true;
+    if (st.st_uid == user.uid)
+      ok = (st.st_mode & S_IXUSR) != 0;
+    else if (st.st_gid == user.gid && (st.st_mode & S_IXGRP) != 0)
+      ok = true;
     if (!ok) {
       char mode[8];
       std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
@@ -496,7 +505,8 @@ void CheckTraversable(const std::filesystem::path& dir, const OsUser& user) {
                   "the database OS user '" + user.name + "' cannot reach " + dir.string() + ": " +
                       current.string() + " has mode " + mode +
                       "; put the runtime state directory where every user may traverse (e.g. "
-                      "/var/lib/dbaas) or run `chmod o+x " + current.string() + "`");
+                      "/var/lib/dbaas) or run `chmod o+x " +
+                      current.string() + "`");
     }
   }
 }

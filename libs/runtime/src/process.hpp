@@ -29,7 +29,7 @@ struct Command {
   /// "KEY=VALUE" set or replace, bare "KEY" removes.
   std::vector<std::string> env;
   std::filesystem::path cwd;
-  std::optional<OsUser> user;     ///< switch to this account (only when we are root)
+  std::optional<OsUser> user;  ///< switch to this account (only when we are root)
 };
 
 struct CommandResult {

@@ -38,7 +38,8 @@ std::string ToString(BIO* bio) {
 
 std::string KeyPem(EVP_PKEY* key) {
   Bio bio(BIO_new(BIO_s_mem()));
-  if (!bio || PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  if (!bio ||
+      PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     Fail("writing a private key");
   }
   return ToString(bio.get());
@@ -123,15 +124,17 @@ CertificateAuthority CertificateAuthority::LoadOrCreate(const std::filesystem::p
     CertificateAndKey ca{detail::ReadFile(cert_file), detail::ReadFile(key_file)};
     if (!ParseCert(ca.cert_pem) || !ParseKey(ca.key_pem)) {
       throw Error(ErrorCode::kFailedPrecondition,
-                  "the platform CA in " + dir.string() + " cannot be read; restore ca.pem and "
-                  "ca.key from a backup (every instance certificate chains to it)");
+                  "the platform CA in " + dir.string() +
+                      " cannot be read; restore ca.pem and "
+                      "ca.key from a backup (every instance certificate chains to it)");
     }
     return CertificateAuthority(std::move(ca));
   }
   if (has_cert || has_key) {
     throw Error(ErrorCode::kFailedPrecondition,
-                "the platform CA in " + dir.string() + " is incomplete (ca.pem and ca.key must "
-                "both exist); restore the missing file from a backup");
+                "the platform CA in " + dir.string() +
+                    " is incomplete (ca.pem and ca.key must "
+                    "both exist); restore the missing file from a backup");
   }
   std::filesystem::create_directories(dir);
   ::chmod(dir.c_str(), 0700);
@@ -150,7 +153,8 @@ CertificateAndKey CertificateAuthority::Issue(const std::vector<std::string>& dn
                                               const std::vector<std::string>& ip_addresses,
                                               int days) const {
   if (dns_names.empty() && ip_addresses.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "TLS: a certificate needs a DNS name or an IP address");
+    throw Error(ErrorCode::kInvalidArgument,
+                "TLS: a certificate needs a DNS name or an IP address");
   }
   auto ca_cert = ParseCert(ca_.cert_pem);
   auto ca_key = ParseKey(ca_.key_pem);
@@ -177,8 +181,7 @@ bool VerifyCertificate(const std::string& cert_pem, const std::string& ca_pem) {
   X509_STORE* store = X509_STORE_new();
   X509_STORE_CTX* ctx = X509_STORE_CTX_new();
   bool ok = store != nullptr && ctx != nullptr && X509_STORE_add_cert(store, ca.get()) == 1 &&
-            X509_STORE_CTX_init(ctx, store, cert.get(), nullptr) == 1 &&
-            X509_verify_cert(ctx) == 1;
+            X509_STORE_CTX_init(ctx, store, cert.get(), nullptr) == 1 && X509_verify_cert(ctx) == 1;
   X509_STORE_CTX_free(ctx);
   X509_STORE_free(store);
   return ok;

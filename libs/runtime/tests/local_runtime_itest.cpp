@@ -92,8 +92,9 @@ TEST(LocalRuntime, PostgresLifecycleOverVerifiedTls) {
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(CodeOf([&] { rt.ExecAdminSql("pg-life", "wrong-password", "SELECT 1"); }),
             ErrorCode::kPermissionDenied);
-  EXPECT_EQ(test::Trim(rt.ExecAdminSql("pg-life", created.admin_password, "SHOW password_encryption")),
-            "scram-sha-256");
+  EXPECT_EQ(
+      test::Trim(rt.ExecAdminSql("pg-life", created.admin_password, "SHOW password_encryption")),
+      "scram-sha-256");
 
   // No plaintext secret stays on disk.
   const auto dir = rt.InstanceDir("pg-life");
@@ -139,7 +140,8 @@ TEST(LocalRuntime, MariaDbLifecycleOverVerifiedTls) {
   EXPECT_EQ(created.server_version.rfind("10.11.", 0), 0U) << created.server_version;
   EXPECT_EQ(rt.Status("my-life").state, InstanceState::kRunning);
 
-  auto r = test::MariaDb(ep, created.admin_password, rt.CaFile(), "SHOW SESSION STATUS LIKE 'Ssl_version'");
+  auto r = test::MariaDb(ep, created.admin_password, rt.CaFile(),
+                         "SHOW SESSION STATUS LIKE 'Ssl_version'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("TLS"), std::string::npos) << r.out;
   // TLS is required; the old root accounts are gone; a wrong password is refused.
@@ -175,7 +177,8 @@ TEST(LocalRuntime, KilledServerShowsFailedAndStartsAgain) {
     ASSERT_EQ(::kill(*pid, SIGKILL), 0);
     const auto t0 = Clock::now();
     const auto status = WaitFor(rt, id, InstanceState::kFailed, std::chrono::seconds(10));
-    std::cout << id << " failed seen after ms=" << Ms(t0) << ": " << status.detail.substr(0, 120) << "\n";
+    std::cout << id << " failed seen after ms=" << Ms(t0) << ": " << status.detail.substr(0, 120)
+              << "\n";
     EXPECT_EQ(status.state, InstanceState::kFailed);
     EXPECT_LT(Ms(t0), 5000);
     rt.Start(id);
@@ -202,7 +205,10 @@ TEST(LocalRuntime, NewRuntimeObjectReadoptsRunningInstance) {
   EXPECT_EQ(status.state, InstanceState::kRunning);
   EXPECT_EQ(status.pid, pid);
   EXPECT_EQ(second.GetEndpoint("pg-adopt").port, created.endpoint.port);
-  EXPECT_EQ(test::Psql(second.GetEndpoint("pg-adopt"), created.admin_password, second.CaFile(), "SELECT 1").exit_code, 0);
+  EXPECT_EQ(test::Psql(second.GetEndpoint("pg-adopt"), created.admin_password, second.CaFile(),
+                       "SELECT 1")
+                .exit_code,
+            0);
   second.Stop("pg-adopt");
   LocalRuntime third(state.Config());
   EXPECT_EQ(third.Status("pg-adopt").state, InstanceState::kStopped);  // stopped on purpose
@@ -222,7 +228,8 @@ TEST(LocalRuntime, PortTakenLeavesNothingBehind) {
     FAIL() << "created on a taken port";
   } catch (const Error& e) {
     EXPECT_EQ(e.Code(), ErrorCode::kFailedPrecondition);
-    EXPECT_NE(std::string(e.what()).find("port " + std::to_string(config.port_min)), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("port " + std::to_string(config.port_min)),
+              std::string::npos)
         << e.what();
   }
   EXPECT_EQ(test::Leftovers(rt.InstanceDir("pg-port"), 0), "");
@@ -247,7 +254,9 @@ TEST(LocalRuntime, ParameterTheEngineRefusesLeavesNothingBehind) {
     } catch (const Error& e) {
       const std::string what = e.what();
       EXPECT_NE(what.find("step 'start'"), std::string::npos) << what;
-      EXPECT_NE(what.find(engine == Engine::kPostgresql ? "shared_buffers" : "sql_mode"), std::string::npos) << what;
+      EXPECT_NE(what.find(engine == Engine::kPostgresql ? "shared_buffers" : "sql_mode"),
+                std::string::npos)
+          << what;
     }
     EXPECT_EQ(test::Leftovers(rt.InstanceDir(id), 0), "");
   }
@@ -269,22 +278,31 @@ TEST(LocalRuntime, ResizeAppliesDynamicLiveAndStaticOnRestart) {
   EXPECT_EQ(work_mem, "8MB");
 
   const auto pid = rt.Status("pg-resize").pid;
-  change = rt.Resize("pg-resize", test::Resize("micro", {{"work_mem", "8MB"}, {"shared_buffers", "64MB"}}, false));
+  change = rt.Resize(
+      "pg-resize", test::Resize("micro", {{"work_mem", "8MB"}, {"shared_buffers", "64MB"}}, false));
   EXPECT_EQ(change.pending_restart, std::vector<std::string>{"shared_buffers"});
   EXPECT_EQ(rt.Status("pg-resize").pid, pid);
-  EXPECT_EQ(test::Trim(rt.ExecAdminSql("pg-resize", pg.admin_password, "SHOW shared_buffers")), "128MB");
+  EXPECT_EQ(test::Trim(rt.ExecAdminSql("pg-resize", pg.admin_password, "SHOW shared_buffers")),
+            "128MB");
   change = rt.Resize("pg-resize", test::Resize("small", {{"shared_buffers", "64MB"}}));
   EXPECT_TRUE(change.restarted);
-  EXPECT_EQ(test::Trim(rt.ExecAdminSql("pg-resize", pg.admin_password, "SHOW shared_buffers")), "64MB");
-  EXPECT_EQ(test::Trim(rt.ExecAdminSql("pg-resize", pg.admin_password, "SHOW max_connections")), "100");
+  EXPECT_EQ(test::Trim(rt.ExecAdminSql("pg-resize", pg.admin_password, "SHOW shared_buffers")),
+            "64MB");
+  EXPECT_EQ(test::Trim(rt.ExecAdminSql("pg-resize", pg.admin_password, "SHOW max_connections")),
+            "100");
 
   const auto my = rt.Create(test::Spec("my-resize", Engine::kMysql));
-  change = rt.Resize("my-resize", test::Resize("micro", {{"max_connections", "77"}}, true, my.admin_password));
+  change = rt.Resize("my-resize",
+                     test::Resize("micro", {{"max_connections", "77"}}, true, my.admin_password));
   EXPECT_EQ(change.applied_live, std::vector<std::string>{"max_connections"});
   EXPECT_FALSE(change.restarted);
-  EXPECT_EQ(test::Trim(rt.ExecAdminSql("my-resize", my.admin_password, "SELECT @@GLOBAL.max_connections")), "77");
+  EXPECT_EQ(test::Trim(
+                rt.ExecAdminSql("my-resize", my.admin_password, "SELECT @@GLOBAL.max_connections")),
+            "77");
   rt.Restart("my-resize");  // the file holds it too
-  EXPECT_EQ(test::Trim(rt.ExecAdminSql("my-resize", my.admin_password, "SELECT @@GLOBAL.max_connections")), "77");
+  EXPECT_EQ(test::Trim(
+                rt.ExecAdminSql("my-resize", my.admin_password, "SELECT @@GLOBAL.max_connections")),
+            "77");
 }
 
 TEST(LocalRuntime, ReplicasAreNotSupportedYet) {

@@ -32,8 +32,8 @@ void CheckProperty(int cases, Testable&& testable) {
   }
 }
 
-const std::vector<std::string> kSteps = {"port", "directories", "tls", "init",
-                                         "configure", "start", "secure", "finish"};
+const std::vector<std::string> kSteps = {"port",      "directories", "tls",    "init",
+                                         "configure", "start",       "secure", "finish"};
 
 struct InjectedFailure : std::runtime_error {
   using std::runtime_error::runtime_error;
@@ -82,8 +82,8 @@ TEST(LocalRuntimeProperty, DeleteLeavesNothingBehind) {
   int n = 0;
   CheckProperty(6, [&] {
     const auto engine = *rc::gen::element(Engine::kPostgresql, Engine::kMysql);
-    const auto before = *rc::gen::element(std::string("running"), std::string("stopped"),
-                                          std::string("killed"));
+    const auto before =
+        *rc::gen::element(std::string("running"), std::string("stopped"), std::string("killed"));
     LocalRuntime rt(state.Config());
     const std::string id = "p7-" + std::to_string(n++);
     const auto created = rt.Create(test::Spec(id, engine));

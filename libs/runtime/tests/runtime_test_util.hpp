@@ -106,7 +106,8 @@ inline std::vector<int> ProcessesMentioning(const std::filesystem::path& dir) {
     std::error_code ec;
     const auto cwd = std::filesystem::read_symlink(base + "/cwd", ec).string();
     std::ifstream cmd(base + "/cmdline", std::ios::binary);
-    const std::string cmdline((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+    const std::string cmdline((std::istreambuf_iterator<char>(cmd)),
+                              std::istreambuf_iterator<char>());
     if (cwd.rfind(dir.string(), 0) == 0 || cmdline.find(dir.string()) != std::string::npos) {
       pids.push_back(pid);
     }
@@ -119,8 +120,10 @@ inline std::vector<int> ProcessesMentioning(const std::filesystem::path& dir) {
 /// process, its port.
 inline std::string Leftovers(const std::filesystem::path& instance_dir, std::uint16_t port) {
   std::string out;
-  if (std::filesystem::exists(instance_dir)) out += "directory " + instance_dir.string() + " exists; ";
-  for (int pid : ProcessesMentioning(instance_dir)) out += "process " + std::to_string(pid) + " runs; ";
+  if (std::filesystem::exists(instance_dir))
+    out += "directory " + instance_dir.string() + " exists; ";
+  for (int pid : ProcessesMentioning(instance_dir))
+    out += "process " + std::to_string(pid) + " runs; ";
   if (port != 0 && Listening(port)) out += "port " + std::to_string(port) + " still listens; ";
   return out;
 }
@@ -128,8 +131,8 @@ inline std::string Leftovers(const std::filesystem::path& instance_dir, std::uin
 /// A scratch directory for client runs (RunProgram keeps their output there), one per process.
 inline std::filesystem::path ClientDir() {
   struct Scratch {
-    std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                                ("dbaas-rt-client-" + std::to_string(::getpid()));
+    std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("dbaas-rt-client-" + std::to_string(::getpid()));
     Scratch() { std::filesystem::create_directories(dir); }
     ~Scratch() {
       std::error_code ec;
@@ -151,21 +154,28 @@ inline dbaas::testing::ProgramResult Psql(const Endpoint& ep, const std::string&
                                           const std::string& sql,
                                           const std::string& sslmode = "verify-full",
                                           const std::string& host = "127.0.0.1") {
-  const std::string conninfo = "host=" + host + " port=" + std::to_string(ep.port) + " user=" +
-                               ep.admin_user + " password=" + password +
+  const std::string conninfo = "host=" + host + " port=" + std::to_string(ep.port) +
+                               " user=" + ep.admin_user + " password=" + password +
                                " dbname=postgres connect_timeout=10 sslmode=" + sslmode +
                                " sslrootcert=" + ca_file.string();
   return dbaas::testing::RunProgram(
-      {"/usr/lib/postgresql/15/bin/psql", "-X", "-A", "-t", "-d", conninfo, "-c", sql}, ClientDir());
+      {"/usr/lib/postgresql/15/bin/psql", "-X", "-A", "-t", "-d", conninfo, "-c", sql},
+      ClientDir());
 }
 
 /// The mariadb client over TLS with server certificate verification (unless `tls` is false).
 inline dbaas::testing::ProgramResult MariaDb(const Endpoint& ep, const std::string& password,
                                              const std::filesystem::path& ca_file,
                                              const std::string& sql, bool tls = true) {
-  std::vector<std::string> args = {"mariadb", "--no-defaults", "--protocol=TCP", "--host=127.0.0.1",
-                                   "--port=" + std::to_string(ep.port), "--user=" + ep.admin_user,
-                                   "--password=" + password, "--batch", "--skip-column-names",
+  std::vector<std::string> args = {"mariadb",
+                                   "--no-defaults",
+                                   "--protocol=TCP",
+                                   "--host=127.0.0.1",
+                                   "--port=" + std::to_string(ep.port),
+                                   "--user=" + ep.admin_user,
+                                   "--password=" + password,
+                                   "--batch",
+                                   "--skip-column-names",
                                    "--connect-timeout=10"};
   if (tls) {
     args.insert(args.end(), {"--ssl", "--ssl-ca=" + ca_file.string(), "--ssl-verify-server-cert"});

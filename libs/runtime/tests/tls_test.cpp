@@ -1,8 +1,9 @@
+#include "dbaas/runtime/tls.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include "dbaas/common/error.hpp"
-#include "dbaas/runtime/tls.hpp"
 #include "runtime_test_util.hpp"
 
 namespace dbaas::runtime {
@@ -26,10 +27,10 @@ TEST(CertificateAuthority, IsCreatedOnceWithAPrivateKeyAndSignsServerCertificate
   // openssl agrees, and the names clients verify are there.
   std::ofstream(state.Path() / "ca.pem") << ca.CertPem();
   std::ofstream(state.Path() / "server.crt") << issued.cert_pem;
-  auto r = dbaas::testing::RunProgram({"openssl", "verify", "-CAfile", (state.Path() / "ca.pem").string(),
-                                       "-verify_ip", "127.0.0.1", "-verify_hostname", "localhost",
-                                       (state.Path() / "server.crt").string()},
-                                      state.Path());
+  auto r = dbaas::testing::RunProgram(
+      {"openssl", "verify", "-CAfile", (state.Path() / "ca.pem").string(), "-verify_ip",
+       "127.0.0.1", "-verify_hostname", "localhost", (state.Path() / "server.crt").string()},
+      state.Path());
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
