@@ -226,6 +226,41 @@ if [ -n "$gateway_port" ]; then
     "SELECT has_table_privilege('audit_events', 'UPDATE') OR has_table_privilege('audit_events', 'DELETE')")"
   [ "$code" = f ] || fail "audit: the writer role may update or delete audit entries"
   echo "ok: calls and logins audited; chain of $audit_head entries verifies; writer cannot change it"
+
+  if [ -x "$build_dir/services/provisioning/dbaas-provisioning" ]; then
+    step "provisioning: a PostgreSQL instance through the gateway, used with psql, then deleted"
+    api() {  # <method> <path> [json body]
+      curl -sS --max-time 30 -X "$1" -H "Authorization: Bearer $token" \
+        ${3:+-H 'Content-Type: application/json' -d "$3"} "$gw$2"
+    }
+    wait_op() {  # <operation id>; prints the final operation
+      local t op
+      for ((t = 0; t < 600; t++)); do
+        op="$(api GET "/v1/operations/$1")"
+        case "$(jq -r .status <<<"$op")" in succeeded | failed) printf '%s' "$op"; return 0 ;; esac
+        sleep 0.2
+      done
+      fail "operation $1 did not finish: $op"
+    }
+    body=""
+    for ((t = 0; t < 100; t++)); do  # the new tenant reaches provisioning within moments
+      body="$(api POST /v1/instances "$(jq -nc --arg t "$tenant_id" \
+        '{tenant_id:$t,name:"e2e-pg",engine:"postgresql",size:"micro",storage_gb:10}')")"
+      jq -e '.operation.id' <<<"$body" >/dev/null 2>&1 && break
+      sleep 0.2
+    done
+    op_id="$(jq -r '.operation.id // empty' <<<"$body")"
+    [ -n "$op_id" ] || fail "provisioning: create answered $body"
+    instance_id="$(jq -r .instance.id <<<"$body")"
+    op="$(wait_op "$op_id")"
+    [ "$(jq -r .status <<<"$op")" = succeeded ] || fail "provisioning: create failed: $op"
+    uri="$(api GET "/v1/instances/$instance_id/credentials" | jq -r .uri)"
+    [ "$("$pg_bin/psql" "$uri" -XAtc 'SELECT 40 + 2')" = 42 ] || fail "provisioning: psql could not use $instance_id"
+    op="$(wait_op "$(api DELETE "/v1/instances/$instance_id" | jq -r .operation.id)")"
+    [ "$(jq -r .status <<<"$op")" = succeeded ] || fail "provisioning: delete failed: $op"
+    [ ! -e "$state/runtime/instances/$instance_id" ] || fail "provisioning: $instance_id left files behind"
+    echo "ok: instance $instance_id created, answered psql over TLS, deleted without a trace"
+  fi
 fi
 
 step "up again while running is refused"
