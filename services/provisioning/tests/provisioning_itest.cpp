@@ -393,6 +393,59 @@ TEST_F(ProvisioningApi, AKilledServerIsMarkedFailedAndStartBringsItBack) {
   EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + id).Json()["status"], "running");
 }
 
+TEST_F(ProvisioningApi, PatchChangesMetadataAtOnceAndSettingsThroughTheRuntime) {
+  const auto tenant = Tenant();
+  auto created = Create(Instance(tenant, "postgresql", "tunable"));
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto id = created.Json()["instance"]["id"].get<std::string>();
+  ASSERT_EQ(WaitOperation(created.Json()["operation"]["id"])["status"], "succeeded");
+  const auto show = [&](const std::string& setting) {
+    const auto c = Call(Method::kGet, "/v1/instances/" + id + "/credentials").Json();
+    return testing::RunProgram({"/usr/lib/postgresql/15/bin/psql", c["uri"].get<std::string>(),
+                                "-XAtc", "SHOW " + setting},
+                               "/")
+        .out;
+  };
+
+  // Metadata: at once, guarded by If-Match.
+  const auto etag = *Call(Method::kGet, "/v1/instances/" + id).Header("ETag");
+  http::ClientRequest stale;
+  stale.method = Method::kPatch;
+  stale.host = "127.0.0.1";
+  stale.port = provisioning_->Port();
+  stale.target = "/v1/instances/" + id;
+  stale.headers.Set("Authorization", "Bearer " + admin_);
+  stale.headers.Set("If-Match", "\"r999\"");
+  stale.JsonBody(json{{"labels", {{"team", "payments"}}}});
+  EXPECT_EQ(client_.Send(stale).status, 412);
+  auto meta = Call(Method::kPatch, "/v1/instances/" + id,
+                   json{{"labels", {{"team", "payments"}}}, {"deletion_protection", true}});
+  ASSERT_EQ(meta.status, 200) << meta.body;
+  EXPECT_EQ(meta.Json()["labels"]["team"], "payments");
+  EXPECT_NE(*meta.Header("ETag"), etag);
+
+  // A dynamic and a static setting: both in effect once the operation ends.
+  auto tuned = Call(Method::kPatch, "/v1/instances/" + id,
+                    json{{"parameters", {{"work_mem", "8MB"}, {"max_connections", 42}}}});
+  ASSERT_EQ(tuned.status, 202) << tuned.body;
+  EXPECT_EQ(tuned.Json()["instance"]["status"], "maintenance");
+  const auto op = WaitOperation(tuned.Json()["operation"]["id"]);
+  ASSERT_EQ(op["status"], "succeeded") << op;
+  EXPECT_EQ(show("work_mem"), "8MB\n");
+  EXPECT_EQ(show("max_connections"), "42\n");
+  const auto after = Call(Method::kGet, "/v1/instances/" + id).Json();
+  EXPECT_EQ(after["status"], "running");
+  EXPECT_EQ(after["parameters"]["max_connections"], "42");
+
+  auto bad = Call(Method::kPatch, "/v1/instances/" + id,
+                  json{{"size", "galactic"}, {"parameters", {{"work_mem", "lots"}}}});
+  ASSERT_EQ(bad.status, 400) << bad.body;
+  EXPECT_NE(bad.body.find("size"), std::string::npos);
+  EXPECT_NE(bad.body.find("parameters.work_mem"), std::string::npos);
+  EXPECT_EQ(Call(Method::kPatch, "/v1/instances/" + id, json{{"deletion_protection", false}}).status,
+            200);
+}
+
 TEST_F(ProvisioningApi, ACreateInterruptedByACrashFinishesAfterTheRestart) {
   // provisioning as its own process, so it can die abruptly in the middle of a create.
   provisioning_.reset();

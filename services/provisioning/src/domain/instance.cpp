@@ -21,10 +21,15 @@ nlohmann::json InstanceToJson(const Instance& i) {
                      {"endpoint", nullptr},
                      {"server_version", i.server_version ? nlohmann::json(*i.server_version)
                                                          : nlohmann::json(nullptr)},
+                     {"pending_restart", i.pending_restart},
                      {"created_at", FormatRfc3339(i.created_at)},
                      {"updated_at", FormatRfc3339(i.updated_at)}};
   if (i.host && i.port) out["endpoint"] = {{"host", *i.host}, {"port", *i.port}};
   return out;
+}
+
+std::string InstanceEtag(const Instance& instance) {
+  return "\"r" + std::to_string(instance.revision) + "\"";
 }
 
 nlohmann::json OperationToJson(const Operation& o) {

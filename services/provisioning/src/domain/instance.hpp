@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dbaas/common/clock.hpp"
 
@@ -17,6 +18,7 @@ inline constexpr std::string_view kProvisioning = "provisioning";
 inline constexpr std::string_view kRunning = "running";
 inline constexpr std::string_view kStopped = "stopped";
 inline constexpr std::string_view kFailed = "failed";
+inline constexpr std::string_view kMaintenance = "maintenance";
 inline constexpr std::string_view kDeleting = "deleting";
 inline constexpr std::string_view kDeleted = "deleted";
 
@@ -42,6 +44,8 @@ struct Instance {
   std::optional<std::string> server_version;
   std::optional<std::string> admin_user;
   std::optional<std::string> ca_pem;
+  /// Settings changed while running that take effect at the next restart.
+  std::vector<std::string> pending_restart;
   std::int64_t revision = 1;
   TimePoint created_at{};
   TimePoint updated_at{};
@@ -49,6 +53,8 @@ struct Instance {
 
 /// The public form (DESIGN's instance object); never holds the password.
 nlohmann::json InstanceToJson(const Instance& instance);
+/// The instance's ETag (changes with every change to it), for If-Match.
+std::string InstanceEtag(const Instance& instance);
 
 /// Operation states.
 inline constexpr std::string_view kPending = "pending";
@@ -71,6 +77,8 @@ struct Operation {
   std::optional<std::string> error_message;
   std::string request_id;
   int attempts = 0;
+  /// What an "update" applies: {"size","parameters"}.
+  std::string spec = "{}";
   TimePoint created_at{};
   TimePoint updated_at{};
 };

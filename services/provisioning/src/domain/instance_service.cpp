@@ -182,6 +182,104 @@ Instance InstanceService::Get(const auth::Identity& caller, const std::string& i
   return *instance;
 }
 
+std::pair<Instance, std::optional<Operation>> InstanceService::Update(
+    const auth::Identity& caller, const std::string& id, const nlohmann::json& body,
+    const std::optional<std::string>& if_match, const std::string& request_id) {
+  const auto instance = Get(caller, id);
+  Require(caller, kResource, "update", instance.tenant_id);
+  json::Reader reader(body);
+  const auto size = reader.String("size", false, 1, 32);
+  const auto storage = reader.Int("storage_gb", false, 1, 1'000'000);
+  const auto protection = reader.Bool("deletion_protection", false);
+  const nlohmann::json* parameters = reader.Member("parameters", false);
+  const nlohmann::json* labels = reader.Member("labels", false);
+  reader.RejectUnknown({"size", "storage_gb", "parameters", "deletion_protection", "labels"});
+  std::vector<FieldViolation> problems = reader.Violations();
+  if (body.is_object() && body.empty()) problems.push_back({"", "nothing to change"});
+
+  std::optional<std::map<std::string, std::string>> label_values;
+  if (labels != nullptr) {
+    label_values.emplace();
+    if (!labels->is_object() || labels->size() > kMaxLabels) {
+      problems.push_back({"labels", "must be an object of at most 32 string values"});
+    } else {
+      for (const auto& [key, value] : labels->items()) {
+        if (!IsLabelKey(key) || !value.is_string() || value.get<std::string>().size() > 256) {
+          problems.push_back({"labels." + key, "keys are 1-63 of a-z0-9_.- and values strings "
+                                               "of at most 256 characters"});
+        } else {
+          (*label_values)[key] = value.get<std::string>();
+        }
+      }
+    }
+  }
+  // The desired parameters: the current ones with the patch merged in (null removes).
+  nlohmann::json merged = nlohmann::json::object();
+  for (const auto& [name, value] : instance.parameters) merged[name] = value;
+  if (parameters != nullptr) {
+    if (!parameters->is_object()) {
+      problems.push_back({"parameters", "must be an object"});
+    } else {
+      for (const auto& [name, value] : parameters->items()) {
+        if (value.is_null()) {
+          merged.erase(name);
+        } else {
+          merged[name] = value;
+        }
+      }
+    }
+  }
+  engines::InstanceRequest request;
+  request.engine = instance.engine;
+  request.version = instance.version;
+  request.size = size.value_or(instance.size);
+  request.storage_gb = storage.value_or(instance.storage_gb);
+  request.parameters = &merged;
+  engines::ValidatedInstance validated;
+  for (auto& v : engines::ValidateInstance(engines_, request, &validated)) {
+    const bool known = std::any_of(problems.begin(), problems.end(),
+                                   [&](const FieldViolation& p) { return p.field == v.field; });
+    if (!known) problems.push_back(std::move(v));
+  }
+  if (!problems.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "the instance change is invalid", std::move(problems));
+  }
+  if (if_match && *if_match != "*" && *if_match != InstanceEtag(instance)) {
+    throw Error(ErrorCode::kAborted,
+                "instance " + id + " changed since it was read (ETag " + InstanceEtag(instance) +
+                    ", If-Match " + *if_match + ")",
+                {}, {"GET it again and repeat the change"});
+  }
+
+  InstanceMetadata metadata;
+  metadata.deletion_protection = protection;
+  metadata.labels = label_values;
+  metadata.storage_gb = storage;
+  std::optional<Operation> operation;
+  const bool resize = request.size != instance.size || validated.parameters != instance.parameters;
+  if (resize) {
+    operation.emplace();
+    operation->id = NewOperationId();
+    operation->tenant_id = instance.tenant_id;
+    operation->type = "update";
+    operation->target = id;
+    operation->status = std::string(kPending);
+    operation->step = "waiting to start";
+    operation->request_id = request_id;
+    operation->spec =
+        nlohmann::json{{"size", request.size}, {"parameters", validated.parameters}}.dump();
+    operation->created_at = clock_.Now();
+    operation->updated_at = operation->created_at;
+  }
+  const auto op_id = operation ? operation->id : std::string();
+  auto updated = repository_.UpdateInstance(id, instance.revision, metadata, operation,
+                                            [&](const Instance& i) {
+                                              return InstanceEventFor(i, "updated", op_id,
+                                                                      request_id);
+                                            });
+  return {updated, operation};
+}
+
 Operation InstanceService::Lifecycle(const auth::Identity& caller, const std::string& id,
                                      const std::string& verb, const std::string& request_id) {
   const auto instance = Get(caller, id);  // NOT_FOUND across tenants first

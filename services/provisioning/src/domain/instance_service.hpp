@@ -1,6 +1,7 @@
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -46,6 +47,15 @@ class InstanceService {
                   const std::string& request_id);
   InstancePage List(const auth::Identity& caller, InstanceQuery query);
   Instance Get(const auth::Identity& caller, const std::string& id);
+  /// PATCH: deletion_protection, labels and storage_gb change at once; size and parameters
+  /// (merged into the current ones; null removes one) through an "update" operation that the
+  /// runtime applies (dynamic settings live, static ones at a restart it makes). Every problem
+  /// is reported at once; `if_match` must equal the instance's ETag when given (ABORTED).
+  std::pair<Instance, std::optional<Operation>> Update(const auth::Identity& caller,
+                                                       const std::string& id,
+                                                       const nlohmann::json& body,
+                                                       const std::optional<std::string>& if_match,
+                                                       const std::string& request_id);
   /// "start", "stop", "restart" or "delete": checks and records the operation.
   Operation Lifecycle(const auth::Identity& caller, const std::string& id,
                       const std::string& verb, const std::string& request_id);

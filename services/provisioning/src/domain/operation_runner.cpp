@@ -1,5 +1,7 @@
 #include "domain/operation_runner.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "dbaas/common/crypto.hpp"
 #include "dbaas/common/error.hpp"
 #include "dbaas/common/log.hpp"
@@ -172,6 +174,22 @@ void OperationRunner::Run(const Operation& op) {
       }
       repository_.FinishOperation(op, std::nullopt, StatusOnly(kRunning),
                                   EventAs("started", op));
+    } else if (op.type == "update") {
+      repository_.SetProgress(op.id, 30, "applying the new size and parameters");
+      const auto spec = nlohmann::json::parse(op.spec);
+      runtime::ResizeSpec resize;
+      resize.size = spec.at("size").get<std::string>();
+      resize.parameters = spec.at("parameters").get<std::map<std::string, std::string>>();
+      resize.allow_restart = true;
+      if (auto sealed = repository_.SealedPassword(id)) {
+        resize.admin_password = crypto::OpenEnvelope(keys_, crypto::Base64UrlDecode(*sealed), id);
+      }
+      const auto applied = runtime_.Resize(id, resize);
+      InstanceChange change = StatusOnly(kRunning);
+      change.size = resize.size;
+      change.parameters = resize.parameters;
+      change.pending_restart = applied.pending_restart;
+      repository_.FinishOperation(op, std::nullopt, change, EventAs("updated", op));
     } else if (op.type == "stop") {
       repository_.SetProgress(op.id, 30, "stopping the server");
       runtime_.Stop(id);
@@ -193,6 +211,10 @@ void OperationRunner::Run(const Operation& op) {
     InstanceChange change;
     change.status = std::string(kFailed);
     change.status_detail = op.type + " failed: " + error.what();
+    if (op.type == "update") {
+      // The runtime put the old settings back; the server keeps running on them.
+      change.status = std::string(kRunning);
+    }
     if (op.type == "create") {
       // The runtime removed what it made; make sure, so nothing is left (Property 6).
       try {

@@ -41,6 +41,7 @@ void InstanceHandlers::Register(http::Router& router) {
   router.Post("/v1/instances", [this](const http::Request& r) { return Create(r); });
   router.Get("/v1/instances", [this](const http::Request& r) { return List(r); });
   router.Get("/v1/instances/{id}", [this](const http::Request& r) { return Get(r); });
+  router.Patch("/v1/instances/{id}", [this](const http::Request& r) { return Update(r); });
   router.Delete("/v1/instances/{id}",
                 [this](const http::Request& r) { return Lifecycle(r, "delete"); });
   for (const char* verb : {"start", "stop", "restart"}) {
@@ -126,7 +127,25 @@ http::Response InstanceHandlers::List(const http::Request& req) const {
 
 http::Response InstanceHandlers::Get(const http::Request& req) const {
   const auto caller = callers_.Authenticate(req.Header("Authorization"));
-  return http::Response::Ok(InstanceToJson(instances_.Get(caller, req.PathParam("id"))));
+  const auto instance = instances_.Get(caller, req.PathParam("id"));
+  auto response = http::Response::Ok(InstanceToJson(instance));
+  response.SetHeader("ETag", InstanceEtag(instance));
+  return response;
+}
+
+http::Response InstanceHandlers::Update(const http::Request& req) const {
+  const auto caller = callers_.Authenticate(req.Header("Authorization"));
+  const auto [instance, operation] = instances_.Update(caller, req.PathParam("id"), req.Json(),
+                                                       req.Header("If-Match"), req.RequestId());
+  if (!operation) {
+    auto response = http::Response::Ok(InstanceToJson(instance));
+    response.SetHeader("ETag", InstanceEtag(instance));
+    return response;
+  }
+  auto response = http::Response::Accepted(
+      {{"operation", OperationToJson(*operation)}, {"instance", InstanceToJson(instance)}});
+  response.SetHeader("Location", "/v1/operations/" + operation->id);
+  return response;
 }
 
 http::Response InstanceHandlers::Lifecycle(const http::Request& req,

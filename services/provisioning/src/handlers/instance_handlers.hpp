@@ -28,6 +28,7 @@ class InstanceHandlers {
   http::Response Create(const http::Request& req) const;
   http::Response List(const http::Request& req) const;
   http::Response Get(const http::Request& req) const;
+  http::Response Update(const http::Request& req) const;
   http::Response Lifecycle(const http::Request& req, const std::string& verb) const;
   http::Response GetCredentials(const http::Request& req) const;
   http::Response GetOperation(const http::Request& req) const;

@@ -17,7 +17,7 @@ const std::string& InstanceColumns() {
   static const std::string columns =
       "id, tenant_id, name, engine, version, size, storage_gb, parameters::text AS parameters, "
       "deletion_protection, labels::text AS labels, status, status_detail, host, port, "
-      "server_version, admin_user, ca_pem, revision, " +
+      "server_version, admin_user, ca_pem, pending_restart::text AS pending_restart, revision, " +
       Ts("created_at") + ", " + Ts("updated_at");
   return columns;
 }
@@ -25,7 +25,7 @@ const std::string& InstanceColumns() {
 const std::string& OperationColumns() {
   static const std::string columns =
       "id, tenant_id, type, target, status, progress, step, error_code, error_message, "
-      "request_id, attempts, " +
+      "request_id, attempts, spec::text AS spec, " +
       Ts("created_at") + ", " + Ts("updated_at");
   return columns;
 }
@@ -64,6 +64,7 @@ Instance InstanceFromRow(const store::Row& row) {
   i.server_version = row.Optional("server_version");
   i.admin_user = row.Optional("admin_user");
   i.ca_pem = row.Optional("ca_pem");
+  i.pending_restart = nlohmann::json::parse(row.Get("pending_restart")).get<std::vector<std::string>>();
   i.revision = row.GetInt("revision");
   i.created_at = Time(row, "created_at");
   i.updated_at = Time(row, "updated_at");
@@ -83,6 +84,7 @@ Operation OperationFromRow(const store::Row& row) {
   o.error_message = row.Optional("error_message");
   o.request_id = row.Get("request_id");
   o.attempts = static_cast<int>(row.GetInt("attempts"));
+  o.spec = row.Get("spec");
   o.created_at = Time(row, "created_at");
   o.updated_at = Time(row, "updated_at");
   return o;
@@ -91,9 +93,10 @@ Operation OperationFromRow(const store::Row& row) {
 void InsertOperation(store::Tx& tx, const Operation& o) {
   tx.Exec(
       "INSERT INTO operations (id, tenant_id, type, target, status, progress, step, request_id, "
-      "created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now(), now())",
+      "spec, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, now(), "
+      "now())",
       {o.id, o.tenant_id, o.type, o.target, o.status, std::to_string(o.progress), o.step,
-       o.request_id});
+       o.request_id, o.spec});
 }
 
 Instance LockInstance(store::Tx& tx, const std::string& id) {
@@ -179,6 +182,64 @@ std::optional<Instance> PgProvisioningRepository::FindInstance(const std::string
       {id});
   if (rows.Empty()) return std::nullopt;
   return InstanceFromRow(rows[0]);
+}
+
+Instance PgProvisioningRepository::UpdateInstance(
+    const std::string& id, std::int64_t revision, const InstanceMetadata& metadata,
+    const std::optional<Operation>& operation,
+    const std::function<events::Event(const Instance&)>& event_for) {
+  Instance updated;
+  pool_.InTransaction([&](store::Tx& tx) {
+    auto current = LockInstance(tx, id);
+    if (current.revision != revision) {
+      throw Error(ErrorCode::kAborted, "instance " + id + " changed since it was read", {},
+                  {"GET it again and repeat the change"});
+    }
+    std::string sql = "UPDATE instances SET revision = revision + 1, updated_at = now()";
+    store::Params params{id};
+    const auto set = [&](const char* column, std::string value, const char* cast = "") {
+      params.push_back(std::move(value));
+      sql += std::string(", ") + column + " = $" + std::to_string(params.size()) + cast;
+    };
+    if (metadata.deletion_protection) {
+      set("deletion_protection", *metadata.deletion_protection ? "true" : "false");
+    }
+    if (metadata.labels) set("labels", nlohmann::json(*metadata.labels).dump(), "::jsonb");
+    if (metadata.storage_gb) set("storage_gb", std::to_string(*metadata.storage_gb), "::bigint");
+    if (operation) {
+      if (current.status != kRunning) {
+        throw Error(ErrorCode::kFailedPrecondition,
+                    "instance " + id + " is " + current.status +
+                        "; its size and parameters change only while it is running");
+      }
+      auto open = tx.Exec(
+          "SELECT id FROM operations WHERE target = $1 AND status IN ('pending', 'running')",
+          {id});
+      if (!open.Empty()) {
+        throw Error(ErrorCode::kFailedPrecondition,
+                    "instance " + id + " is busy with operation " + open[0].Get("id"));
+      }
+      set("status", std::string(kMaintenance));
+    }
+    if (metadata.storage_gb) {
+      auto limits = tx.Exec(
+          "SELECT l.max_storage_gb, (SELECT coalesce(sum(storage_gb), 0) FROM instances WHERE "
+          "tenant_id = l.tenant_id AND status <> 'deleted' AND id <> $2) AS others "
+          "FROM tenant_limits l WHERE l.tenant_id = $1 FOR UPDATE",
+          {current.tenant_id, id});
+      if (!limits.Empty() && limits[0].GetInt("others") + *metadata.storage_gb >
+                                 limits[0].GetInt("max_storage_gb")) {
+        throw Error(ErrorCode::kResourceExhausted,
+                    "tenant limit max_storage_gb (" +
+                        std::to_string(limits[0].GetInt("max_storage_gb")) + ") exceeded");
+      }
+    }
+    sql += " WHERE id = $1 RETURNING " + InstanceColumns();
+    updated = InstanceFromRow(tx.Exec(sql, params)[0]);
+    if (operation) InsertOperation(tx, *operation);
+    events::Enqueue(tx, event_for(updated));
+  });
+  return updated;
 }
 
 InstancePage PgProvisioningRepository::ListInstances(const InstanceQuery& q) {
@@ -300,6 +361,16 @@ void PgProvisioningRepository::FinishOperation(
       sql += ", admin_password = $" + std::to_string(params.size());
     }
     if (change.clear_credentials) sql += ", admin_password = NULL";
+    set("size", change.size);
+    set("parameters",
+        change.parameters ? std::optional<std::string>(nlohmann::json(*change.parameters).dump())
+                          : std::nullopt,
+        "::jsonb");
+    set("pending_restart",
+        change.pending_restart
+            ? std::optional<std::string>(nlohmann::json(*change.pending_restart).dump())
+            : std::nullopt,
+        "::jsonb");
     sql += " WHERE id = $1 RETURNING " + InstanceColumns();
     auto rows = tx.Exec(sql, params);
     if (!rows.Empty()) events::Enqueue(tx, event_for(InstanceFromRow(rows[0])));

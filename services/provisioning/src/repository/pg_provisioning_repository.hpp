@@ -1,6 +1,8 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,6 +41,17 @@ struct InstanceChange {
   std::optional<std::string> sealed_password;
   /// Destroys the stored credentials (delete).
   bool clear_credentials = false;
+  /// Set by a successful update.
+  std::optional<std::string> size;
+  std::optional<std::map<std::string, std::string>> parameters;
+  std::optional<std::vector<std::string>> pending_restart;
+};
+
+/// Changes PATCH applies at once (no operation needed).
+struct InstanceMetadata {
+  std::optional<bool> deletion_protection;
+  std::optional<std::map<std::string, std::string>> labels;
+  std::optional<std::int64_t> storage_gb;
 };
 
 /// Instances, operations and tenant limits in provisioning's own database. Every state change
@@ -56,6 +69,12 @@ class PgProvisioningRepository {
   void CreateInstance(const Instance& instance, const Operation& operation,
                       const events::Event& event);
   std::optional<Instance> FindInstance(const std::string& id);
+  /// Applies `metadata` when the instance's revision is still `revision` (ABORTED otherwise,
+  /// NOT_FOUND when gone); enqueues the event made from the result. With `operation` also
+  /// starts it (as BeginOperation: running instance, none open, status maintenance).
+  Instance UpdateInstance(const std::string& id, std::int64_t revision,
+                          const InstanceMetadata& metadata, const std::optional<Operation>& operation,
+                          const std::function<events::Event(const Instance&)>& event_for);
   InstancePage ListInstances(const InstanceQuery& query);
 
   /// Starts a lifecycle operation: the instance must exist (NOT_FOUND), be in one of
