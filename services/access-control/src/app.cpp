@@ -248,8 +248,8 @@ service::Definition Definition() {
     // Expired idempotency keys, refresh tokens and revoked token ids: at start, then hourly,
     // so the tables stay bounded however long the service runs.
     ctx.workers.push_back(service::PeriodicWorker("purge", std::chrono::hours(1), [c, clock] {
-      const auto purged = c->idempotency_keys.Purge() +
-                          c->token_repository.PurgeExpired(clock->Now());
+      const auto purged =
+          c->idempotency_keys.Purge() + c->token_repository.PurgeExpired(clock->Now());
       if (purged > 0) log::Info("purged expired rows", {{"count", purged}});
     }));
     ctx.keep_alive.push_back(components);

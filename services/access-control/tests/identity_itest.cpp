@@ -483,8 +483,8 @@ TEST_F(IdentityApi, RolesPageBuiltInsByNameThenCustomRolesEachOnce) {
   const auto tenant = ac_->CreateTenant(Unique("pgroles"));
   std::vector<std::string> custom;
   for (int i = 0; i < 4; ++i) {
-    auto r = ac_->Call(Method::kPost, "/v1/roles", RoleBody(Unique("pr"), tenant),
-                       ac_->AdminToken());
+    auto r =
+        ac_->Call(Method::kPost, "/v1/roles", RoleBody(Unique("pr"), tenant), ac_->AdminToken());
     ASSERT_EQ(r.status, 201) << r.body;
     custom.push_back(r.Json()["id"].get<std::string>());
   }
@@ -626,8 +626,7 @@ TEST_F(IdentityApi, IdempotencyKeyReplaysRoleCreate) {
 
   // The same key for another kind of create is a different key.
   auto key_create = CreateWithKey(
-      *ac_, "/v1/api-keys", json{{"name", "k"}, {"tenant_id", tenant}, {"roles", {"viewer"}}},
-      key);
+      *ac_, "/v1/api-keys", json{{"name", "k"}, {"tenant_id", tenant}, {"roles", {"viewer"}}}, key);
   EXPECT_EQ(key_create.status, 201) << key_create.body;
 
   ASSERT_EQ(ac_->Call(Method::kDelete, "/v1/roles/" + first.Json()["id"].get<std::string>(),
@@ -676,10 +675,9 @@ TEST_F(IdentityApi, IdempotencyKeysAreScopedToTheCaller) {
   const auto token = ac_->Login(email, std::string(kPassword));
   const auto key = Unique("shared-key");
   const json body{{"name", "ci"}, {"roles", {"viewer"}}};
-  auto by_admin = CreateWithKey(*ac_, "/v1/api-keys", json{{"name", "ci"},
-                                                            {"tenant_id", tenant},
-                                                            {"roles", {"viewer"}}},
-                                key);
+  auto by_admin =
+      CreateWithKey(*ac_, "/v1/api-keys",
+                    json{{"name", "ci"}, {"tenant_id", tenant}, {"roles", {"viewer"}}}, key);
   ASSERT_EQ(by_admin.status, 201) << by_admin.body;
   http::Headers headers;
   headers.Set("Idempotency-Key", key);

@@ -41,8 +41,9 @@ void ThrowIdempotencyKeyReused() {
 }
 
 void ThrowIdempotentResourceGone(std::string_view what) {
-  throw Error(ErrorCode::kFailedPrecondition,
-              "the " + std::string(what) + " created with this Idempotency-Key has since been deleted");
+  throw Error(
+      ErrorCode::kFailedPrecondition,
+      "the " + std::string(what) + " created with this Idempotency-Key has since been deleted");
 }
 
 }  // namespace dbaas::access_control

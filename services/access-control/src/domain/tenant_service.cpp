@@ -8,10 +8,10 @@
 namespace dbaas::access_control {
 
 std::string HashTenantSpec(const TenantSpec& spec) {
-  return RequestFingerprint({spec.name, spec.display_name, std::to_string(spec.limits.max_instances),
-                             std::to_string(spec.limits.max_storage_gb),
-                             std::to_string(spec.limits.max_backups),
-                             std::to_string(spec.limits.max_connections)});
+  return RequestFingerprint(
+      {spec.name, spec.display_name, std::to_string(spec.limits.max_instances),
+       std::to_string(spec.limits.max_storage_gb), std::to_string(spec.limits.max_backups),
+       std::to_string(spec.limits.max_connections)});
 }
 
 void TenantService::ThrowNotFound(const std::string& id) {
@@ -38,8 +38,8 @@ CreateResult TenantService::Create(const auth::Identity& caller, const TenantSpe
                                    const RequestContext& ctx,
                                    const std::optional<std::string>& idempotency_key) {
   Require(caller, auth::kActionCreate, "");
-  const auto record = MakeIdempotencyRecord(kResource, caller, idempotency_key,
-                                            HashTenantSpec(spec));
+  const auto record =
+      MakeIdempotencyRecord(kResource, caller, idempotency_key, HashTenantSpec(spec));
   if (auto earlier = FindEarlierCreate(idempotency_, record)) {
     if (auto tenant = repository_.Find(*earlier)) return {*tenant, true};
     ThrowIdempotentResourceGone("tenant");

@@ -42,8 +42,8 @@ void RecordIdempotencyKey(store::Tx& tx, const IdempotencyRecord& record,
           std::string(kLifetime),
       {record.scope, record.key, record.request_hash, resource_id});
   if (stored.Affected() == 0) {
-    throw Error(ErrorCode::kAborted, "another request with this Idempotency-Key is in progress",
-                {}, {"retry the request after a moment"});
+    throw Error(ErrorCode::kAborted, "another request with this Idempotency-Key is in progress", {},
+                {"retry the request after a moment"});
   }
 }
 

@@ -300,12 +300,12 @@ std::optional<CustomRole> PgIdentityRepository::FindRoleByName(const std::string
 
 std::vector<CustomRole> PgIdentityRepository::ListRoles(const RoleRowQuery& query) {
   std::vector<CustomRole> out;
-  for (const auto& row : pool_.Exec("SELECT " + RoleColumns() +
-                                        " FROM roles WHERE ($1::text IS NULL OR id > $1) "
-                                        "AND ($2::text IS NULL OR tenant_id = $2) "
-                                        "ORDER BY id LIMIT $3",
-                                    {query.after_id, query.tenant_id,
-                                     std::to_string(query.limit)})) {
+  for (const auto& row :
+       pool_.Exec("SELECT " + RoleColumns() +
+                      " FROM roles WHERE ($1::text IS NULL OR id > $1) "
+                      "AND ($2::text IS NULL OR tenant_id = $2) "
+                      "ORDER BY id LIMIT $3",
+                  {query.after_id, query.tenant_id, std::to_string(query.limit)})) {
     out.push_back(RoleFromRow(row));
   }
   return out;
