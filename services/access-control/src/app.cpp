@@ -33,6 +33,7 @@
 #include "repository/pg_audit_repository.hpp"
 #include "ldap/openldap_directory.hpp"
 #include "oidc/oidc_provider.hpp"
+#include "repository/pg_idempotency_keys.hpp"
 #include "repository/pg_identity_repository.hpp"
 #include "repository/pg_tenant_repository.hpp"
 #include "repository/pg_token_repository.hpp"
@@ -134,12 +135,14 @@ struct Components {
         tenant_repository(ctx.pool),
         identity_repository(ctx.pool),
         token_repository(ctx.pool),
+        idempotency_keys(ctx.pool),
         keys(token_repository, ctx.master_keys, ctx.clock,
              settings.tokens.access_ttl + settings.tokens.leeway),
-        roles(identity_repository, tenant_repository, ctx.clock),
-        tenants(tenant_repository, ctx.clock),
-        users(identity_repository, token_repository, tenant_repository, roles, ctx.clock),
-        api_keys(identity_repository, tenant_repository, roles, ctx.clock),
+        roles(identity_repository, tenant_repository, idempotency_keys, ctx.clock),
+        tenants(tenant_repository, idempotency_keys, ctx.clock),
+        users(identity_repository, token_repository, tenant_repository, roles, idempotency_keys,
+              ctx.clock),
+        api_keys(identity_repository, tenant_repository, roles, idempotency_keys, ctx.clock),
         tokens(identity_repository, token_repository, tenant_repository, roles, keys, ctx.clock,
                settings.tokens,
                [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); }),
@@ -199,6 +202,7 @@ struct Components {
   PgTenantRepository tenant_repository;
   PgIdentityRepository identity_repository;
   PgTokenRepository token_repository;
+  PgIdempotencyKeys idempotency_keys;
   SigningKeys keys;
   RoleService roles;
   TenantService tenants;
@@ -244,8 +248,8 @@ service::Definition Definition() {
     // Expired idempotency keys, refresh tokens and revoked token ids: at start, then hourly,
     // so the tables stay bounded however long the service runs.
     ctx.workers.push_back(service::PeriodicWorker("purge", std::chrono::hours(1), [c, clock] {
-      const auto purged = c->tenant_repository.PurgeIdempotencyKeys() +
-                          c->token_repository.PurgeExpired(clock->Now());
+      const auto purged =
+          c->idempotency_keys.Purge() + c->token_repository.PurgeExpired(clock->Now());
       if (purged > 0) log::Info("purged expired rows", {{"count", purged}});
     }));
     ctx.keep_alive.push_back(components);

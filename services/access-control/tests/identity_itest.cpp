@@ -1,15 +1,19 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "ac_fixture.hpp"
 #include "dbaas/auth/jwks.hpp"
 #include "dbaas/auth/jwt.hpp"
 #include "dbaas/common/crypto.hpp"
+#include "domain/idempotency.hpp"
 #include "domain/user.hpp"
 
 namespace dbaas::access_control {
@@ -445,6 +449,242 @@ TEST_F(IdentityApi, SourceAddressIsThrottledAfterTooManyFailures) {
   ASSERT_TRUE(throttled.Header("Retry-After").has_value());
   EXPECT_GT(std::stoi(*throttled.Header("Retry-After")), 0);
   ac_->Restart({{"DBAAS_LOGIN_SOURCE_MAX_FAILURES", "10000"}});
+}
+
+// Pages through `path` (which already has its query) with `page_size`, returning the ids of
+// `field` in the order served; fails when a page is larger than asked or paging does not stop.
+std::vector<std::string> PageThrough(test::AcService& ac, const std::string& path,
+                                     const std::string& field, int page_size) {
+  std::vector<std::string> ids;
+  std::string token;
+  for (int pages = 0; pages < 200; ++pages) {
+    auto resp = ac.Call(Method::kGet,
+                        path + "&page_size=" + std::to_string(page_size) + "&page_token=" + token,
+                        std::nullopt, ac.AdminToken());
+    EXPECT_EQ(resp.status, 200) << resp.body;
+    if (resp.status != 200) return ids;
+    const auto body = resp.Json();
+    EXPECT_LE(body[field].size(), static_cast<std::size_t>(page_size)) << resp.body;
+    for (const auto& item : body[field]) ids.push_back(item["id"].get<std::string>());
+    token = body["next_page_token"].get<std::string>();
+    if (token.empty()) return ids;
+  }
+  ADD_FAILURE() << "paging through " << path << " did not stop";
+  return ids;
+}
+
+json RoleBody(const std::string& name, const std::string& tenant) {
+  return json{{"name", name},
+              {"tenant_id", tenant},
+              {"permissions", {{{"resource", "instances"}, {"actions", {"read"}}}}}};
+}
+
+TEST_F(IdentityApi, RolesPageBuiltInsByNameThenCustomRolesEachOnce) {
+  const auto tenant = ac_->CreateTenant(Unique("pgroles"));
+  std::vector<std::string> custom;
+  for (int i = 0; i < 4; ++i) {
+    auto r =
+        ac_->Call(Method::kPost, "/v1/roles", RoleBody(Unique("pr"), tenant), ac_->AdminToken());
+    ASSERT_EQ(r.status, 201) << r.body;
+    custom.push_back(r.Json()["id"].get<std::string>());
+  }
+  // Built-in roles first, by name; then this tenant's custom roles by id.
+  std::vector<std::string> expected{"developer", "platform-admin", "tenant-admin", "viewer"};
+  std::sort(custom.begin(), custom.end());
+  expected.insert(expected.end(), custom.begin(), custom.end());
+  for (int size = 1; size <= 3; ++size) {
+    EXPECT_EQ(PageThrough(*ac_, "/v1/roles?tenant_id=" + tenant, "roles", size), expected)
+        << "page_size=" << size;
+  }
+  auto all = ac_->Call(Method::kGet, "/v1/roles?tenant_id=" + tenant + "&page_size=100",
+                       std::nullopt, ac_->AdminToken());
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(all.Json()["roles"].size(), expected.size());
+  EXPECT_EQ(all.Json()["next_page_token"], "");
+
+  // A tenant user sees the same pages of its own tenant, and never another tenant's roles.
+  const auto email = Email("pgroles");
+  ac_->CreateUser(email, std::string(kPassword), tenant, {"tenant-admin"});
+  const auto token = ac_->Login(email, std::string(kPassword));
+  auto own = ac_->Call(Method::kGet, "/v1/roles?page_size=100", std::nullopt, token);
+  ASSERT_EQ(own.status, 200) << own.body;
+  EXPECT_EQ(own.Json()["roles"].size(), expected.size());
+  const auto other = ac_->CreateTenant(Unique("pgother"));
+  ExpectError(ac_->Call(Method::kGet, "/v1/roles?tenant_id=" + other, std::nullopt, token), 404,
+              "NOT_FOUND");
+}
+
+TEST_F(IdentityApi, ApiKeysPageEachKeyOnce) {
+  const auto tenant = ac_->CreateTenant(Unique("pgkeys"));
+  std::vector<std::string> created;
+  for (int i = 0; i < 5; ++i) {
+    auto r = ac_->Call(Method::kPost, "/v1/api-keys",
+                       json{{"name", Unique("k")}, {"tenant_id", tenant}, {"roles", {"viewer"}}},
+                       ac_->AdminToken());
+    ASSERT_EQ(r.status, 201) << r.body;
+    created.push_back(r.Json()["id"].get<std::string>());
+  }
+  std::sort(created.begin(), created.end());
+  for (int size = 1; size <= 3; ++size) {
+    EXPECT_EQ(PageThrough(*ac_, "/v1/api-keys?tenant_id=" + tenant, "api_keys", size), created)
+        << "page_size=" << size;
+  }
+}
+
+TEST_F(IdentityApi, BadPageParametersAreInvalidArgumentWithDetails) {
+  // A valid token of another list (users) is no token for these lists.
+  ac_->CreateUser(Email("pgbad"), std::string(kPassword), "", {});
+  auto users = ac_->Call(Method::kGet, "/v1/users?page_size=1", std::nullopt, ac_->AdminToken());
+  ASSERT_EQ(users.status, 200) << users.body;
+  const auto user_token = users.Json()["next_page_token"].get<std::string>();
+  ASSERT_FALSE(user_token.empty()) << users.body;
+  const std::vector<std::string> queries{"page_size=0", "page_size=101", "page_size=ten",
+                                         "page_token=garbage", "page_token=" + user_token};
+  for (const std::string path : {"/v1/roles", "/v1/api-keys"}) {
+    for (const auto& query : queries) {
+      SCOPED_TRACE(path + "?" + query);
+      auto resp = ac_->Call(Method::kGet, path + "?" + query, std::nullopt, ac_->AdminToken());
+      ExpectError(resp, 400, "INVALID_ARGUMENT");
+      const auto body = resp.Json();
+      ASSERT_FALSE(body["error"]["details"].empty()) << path << "?" << query << ": " << resp.body;
+    }
+  }
+}
+
+// Creates with `key` and returns the response.
+http::ClientResponse CreateWithKey(test::AcService& ac, const std::string& path, const json& body,
+                                   const std::string& key) {
+  http::Headers headers;
+  headers.Set("Idempotency-Key", key);
+  return ac.Call(Method::kPost, path, body, ac.AdminToken(), headers);
+}
+
+std::size_t CountListed(test::AcService& ac, const std::string& path, const std::string& field) {
+  auto resp = ac.Call(Method::kGet, path + "&page_size=100", std::nullopt, ac.AdminToken());
+  EXPECT_EQ(resp.status, 200) << resp.body;
+  EXPECT_EQ(resp.Json()["next_page_token"], "") << "more than a page";
+  return resp.Json()[field].size();
+}
+
+TEST_F(IdentityApi, IdempotencyKeyReplaysUserCreateWithoutThePassword) {
+  const auto tenant = ac_->CreateTenant(Unique("idemusers"));
+  const auto list = "/v1/users?tenant_id=" + tenant;
+  const auto key = Unique("idem-user");
+  const json body{{"email", Email("idem")},
+                  {"password", std::string(kPassword)},
+                  {"tenant_id", tenant},
+                  {"roles", {"viewer"}}};
+  auto first = CreateWithKey(*ac_, "/v1/users", body, key);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const auto count = CountListed(*ac_, list, "users");
+  auto again = CreateWithKey(*ac_, "/v1/users", body, key);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.Header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(again.Json(), first.Json());
+  EXPECT_EQ(again.Header("Location"), first.Header("Location"));
+  EXPECT_EQ(again.body.find("password"), std::string::npos) << again.body;
+  EXPECT_EQ(CountListed(*ac_, list, "users"), count);
+
+  auto other_password = body;
+  other_password["password"] = "another long passphrase";
+  ExpectError(CreateWithKey(*ac_, "/v1/users", other_password, key), 400, "INVALID_ARGUMENT");
+  auto other_email = body;
+  other_email["email"] = Email("idem-other");
+  auto reused = CreateWithKey(*ac_, "/v1/users", other_email, key);
+  ExpectError(reused, 400, "INVALID_ARGUMENT");
+  EXPECT_EQ(reused.Json()["error"]["details"][0]["field"], "Idempotency-Key") << reused.body;
+  EXPECT_EQ(CountListed(*ac_, list, "users"), count);
+  // The recorded fingerprint covers the other fields only: nothing derived from the password
+  // is kept with the key.
+  const auto email = body["email"].get<std::string>();
+  EXPECT_EQ(ac_->Pg().Query("SELECT request_hash FROM idempotency_keys WHERE key = '" + key + "'",
+                            "access_control"),
+            RequestFingerprint({tenant, LowerAscii(email), "", "viewer"}) + "\n");
+
+  ExpectError(CreateWithKey(*ac_, "/v1/users", body, std::string(256, 'k')), 400,
+              "INVALID_ARGUMENT");
+}
+
+TEST_F(IdentityApi, IdempotencyKeyReplaysRoleCreate) {
+  const auto tenant = ac_->CreateTenant(Unique("idemroles"));
+  const auto list = "/v1/roles?tenant_id=" + tenant;
+  const auto key = Unique("idem-role");
+  const auto body = RoleBody(Unique("ir"), tenant);
+  auto first = CreateWithKey(*ac_, "/v1/roles", body, key);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const auto count = CountListed(*ac_, list, "roles");
+  auto again = CreateWithKey(*ac_, "/v1/roles", body, key);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.Header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(again.Json(), first.Json());
+  EXPECT_EQ(CountListed(*ac_, list, "roles"), count);
+
+  auto different = body;
+  different["description"] = "something else";
+  ExpectError(CreateWithKey(*ac_, "/v1/roles", different, key), 400, "INVALID_ARGUMENT");
+  EXPECT_EQ(CountListed(*ac_, list, "roles"), count);
+
+  // The same key for another kind of create is a different key.
+  auto key_create = CreateWithKey(
+      *ac_, "/v1/api-keys", json{{"name", "k"}, {"tenant_id", tenant}, {"roles", {"viewer"}}}, key);
+  EXPECT_EQ(key_create.status, 201) << key_create.body;
+
+  ASSERT_EQ(ac_->Call(Method::kDelete, "/v1/roles/" + first.Json()["id"].get<std::string>(),
+                      std::nullopt, ac_->AdminToken())
+                .status,
+            204);
+  ExpectError(CreateWithKey(*ac_, "/v1/roles", body, key), 409, "FAILED_PRECONDITION");
+}
+
+TEST_F(IdentityApi, IdempotencyKeyReplaysApiKeyCreateWithoutTheSecret) {
+  const auto tenant = ac_->CreateTenant(Unique("idemkeys"));
+  const auto list = "/v1/api-keys?tenant_id=" + tenant;
+  const auto key = Unique("idem-key");
+  const json body{{"name", "deploy"}, {"tenant_id", tenant}, {"roles", {"developer"}}};
+  auto first = CreateWithKey(*ac_, "/v1/api-keys", body, key);
+  ASSERT_EQ(first.status, 201) << first.body;
+  const auto secret = first.Json()["key"].get<std::string>();
+  EXPECT_EQ(first.Json()["key_shown"], true);
+  const auto count = CountListed(*ac_, list, "api_keys");
+
+  auto again = CreateWithKey(*ac_, "/v1/api-keys", body, key);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.Header("Idempotent-Replayed"), "true");
+  EXPECT_EQ(again.Header("Cache-Control"), "no-store");
+  const auto replay = again.Json();
+  EXPECT_EQ(replay["id"], first.Json()["id"]);
+  EXPECT_EQ(replay["prefix"], first.Json()["prefix"]);
+  EXPECT_FALSE(replay.contains("key")) << again.body;
+  EXPECT_EQ(replay["key_shown"], false);
+  EXPECT_NE(replay["key_note"].get<std::string>().find("original request"), std::string::npos);
+  EXPECT_EQ(again.body.find(secret.substr(15)), std::string::npos) << "secret revealed again";
+  EXPECT_EQ(CountListed(*ac_, list, "api_keys"), count);
+  // The secret still works: the replay made no new key and did not change the first.
+  EXPECT_TRUE(Introspect(secret)["active"]);
+
+  auto different = body;
+  different["roles"] = json{"viewer"};
+  ExpectError(CreateWithKey(*ac_, "/v1/api-keys", different, key), 400, "INVALID_ARGUMENT");
+  EXPECT_EQ(CountListed(*ac_, list, "api_keys"), count);
+}
+
+TEST_F(IdentityApi, IdempotencyKeysAreScopedToTheCaller) {
+  const auto tenant = ac_->CreateTenant(Unique("idemscope"));
+  const auto email = Email("idemscope");
+  ac_->CreateUser(email, std::string(kPassword), tenant, {"tenant-admin"});
+  const auto token = ac_->Login(email, std::string(kPassword));
+  const auto key = Unique("shared-key");
+  const json body{{"name", "ci"}, {"roles", {"viewer"}}};
+  auto by_admin =
+      CreateWithKey(*ac_, "/v1/api-keys",
+                    json{{"name", "ci"}, {"tenant_id", tenant}, {"roles", {"viewer"}}}, key);
+  ASSERT_EQ(by_admin.status, 201) << by_admin.body;
+  http::Headers headers;
+  headers.Set("Idempotency-Key", key);
+  auto by_user = ac_->Call(Method::kPost, "/v1/api-keys", body, token, headers);
+  ASSERT_EQ(by_user.status, 201) << by_user.body;
+  EXPECT_NE(by_user.Json()["id"], by_admin.Json()["id"]);
+  EXPECT_TRUE(by_user.Json().contains("key"));
 }
 
 TEST_F(IdentityApi, BootstrapAdminIsCreatedOnce) {

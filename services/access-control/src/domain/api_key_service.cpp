@@ -27,12 +27,26 @@ bool IsApiKeyId(std::string_view id) noexcept {
 }
 
 CreatedApiKey ApiKeyService::Create(const auth::Identity& caller, const ApiKeySpec& spec,
-                                    const RequestContext& ctx) {
+                                    const RequestContext& ctx,
+                                    const std::optional<std::string>& idempotency_key) {
   const std::string tenant_id = spec.tenant_id.empty() ? caller.tenant_id : spec.tenant_id;
   RequireAccess(caller, kResource, auth::kActionCreate, tenant_id);
   if (!tenant_id.empty() && (!TenantId::Parse(tenant_id) || !tenants_.Find(tenant_id))) {
     throw Error(ErrorCode::kInvalidArgument, "tenant " + tenant_id + " does not exist",
                 {{"tenant_id", "no such tenant"}});
+  }
+  std::vector<std::string> fields{tenant_id, spec.name,
+                                  spec.expires_at ? FormatRfc3339(*spec.expires_at) : ""};
+  fields.insert(fields.end(), spec.roles.begin(), spec.roles.end());
+  const auto record =
+      MakeIdempotencyRecord(kResource, caller, idempotency_key, RequestFingerprint(fields));
+  if (auto earlier = FindEarlierCreate(idempotency_, record)) {
+    auto existing = repository_.FindApiKey(*earlier);
+    if (!existing) ThrowIdempotentResourceGone("api key");
+    CreatedApiKey replay;
+    replay.record = std::move(*existing);
+    replay.replayed = true;
+    return replay;
   }
   const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(clock_.Now());
   std::vector<FieldViolation> problems;
@@ -65,7 +79,8 @@ CreatedApiKey ApiKeyService::Create(const auth::Identity& caller, const ApiKeySp
   created.record.created_by = caller.subject;
   created.record.expires_at = spec.expires_at;
   created.record.created_at = now;
-  repository_.CreateApiKey(created.record, ApiKeyEvent(created.record, "created", ctx.request_id));
+  repository_.CreateApiKey(created.record, ApiKeyEvent(created.record, "created", ctx.request_id),
+                           record);
   created.key = std::move(key.key);
   return created;
 }
@@ -83,17 +98,15 @@ ApiKeyRecord ApiKeyService::Get(const auth::Identity& caller, const std::string&
   return FindVisible(caller, id, auth::kActionRead);
 }
 
-std::vector<ApiKeyRecord> ApiKeyService::List(const auth::Identity& caller,
-                                              const std::optional<std::string>& tenant_filter) {
-  std::optional<std::string> tenant = tenant_filter;
+ApiKeyPage ApiKeyService::List(const auth::Identity& caller, ApiKeyListQuery query) {
   if (!caller.IsPlatformAdmin()) {
-    if (tenant && *tenant != caller.tenant_id) {
-      throw Error(ErrorCode::kNotFound, "tenant " + *tenant + " not found");
+    if (query.tenant_id && *query.tenant_id != caller.tenant_id) {
+      throw Error(ErrorCode::kNotFound, "tenant " + *query.tenant_id + " not found");
     }
     RequireAccess(caller, kResource, auth::kActionRead, caller.tenant_id);
-    tenant = caller.tenant_id;
+    query.tenant_id = caller.tenant_id;
   }
-  return repository_.ListApiKeys(tenant);
+  return repository_.ListApiKeys(query);
 }
 
 ApiKeyRecord ApiKeyService::Revoke(const auth::Identity& caller, const std::string& id,

@@ -69,7 +69,7 @@ User LdapLogin::Provision(const std::string& username, const DirectoryUser& entr
     events.push_back(RoleAssignmentEvent(user.id.str(), user.tenant_id, role, "assigned", ""));
   }
   try {
-    identities_.CreateUser(user, assignments, events);
+    identities_.CreateUser(user, assignments, events, std::nullopt);
   } catch (const Error& e) {
     if (e.Code() != ErrorCode::kAlreadyExists) throw;
     // A concurrent first login of the same user won the race: use its record.

@@ -1,5 +1,7 @@
 #include "domain/role_service.hpp"
 
+#include <algorithm>
+
 #include "dbaas/common/error.hpp"
 #include "dbaas/events/event.hpp"
 #include "domain/access.hpp"
@@ -19,6 +21,14 @@ TimePoint Millis(TimePoint t) {
 }
 
 }  // namespace
+
+std::vector<auth::Role> SortedBuiltInRoles() {
+  const auto built_in = auth::BuiltInRoles();
+  std::vector<auth::Role> roles(built_in.begin(), built_in.end());
+  std::sort(roles.begin(), roles.end(),
+            [](const auth::Role& a, const auth::Role& b) { return a.name < b.name; });
+  return roles;
+}
 
 CustomRole BuiltInView(const auth::Role& role) {
   CustomRole view;
@@ -46,20 +56,41 @@ std::vector<auth::Role> RoleService::ResolveAll(const std::vector<RoleAssignment
   return roles;
 }
 
-std::vector<CustomRole> RoleService::List(const auth::Identity& caller,
-                                          const std::optional<std::string>& tenant_filter) {
-  std::optional<std::string> tenant = tenant_filter;
+RolePage RoleService::List(const auth::Identity& caller, RoleListQuery query) {
   if (!caller.IsPlatformAdmin()) {
-    if (tenant && *tenant != caller.tenant_id) {
-      throw Error(ErrorCode::kNotFound, "tenant " + *tenant + " not found");
+    if (query.tenant_id && *query.tenant_id != caller.tenant_id) {
+      throw Error(ErrorCode::kNotFound, "tenant " + *query.tenant_id + " not found");
     }
-    tenant = caller.tenant_id;
+    query.tenant_id = caller.tenant_id;
     RequireAccess(caller, kResource, auth::kActionRead, caller.tenant_id);
   }
-  std::vector<CustomRole> out;
-  for (const auto& role : auth::BuiltInRoles()) out.push_back(BuiltInView(role));
-  for (auto& role : repository_.ListRoles(tenant)) out.push_back(std::move(role));
-  return out;
+  // One order across both kinds: built-in roles by name, then custom roles by id. A page token
+  // holding a built-in name resumes among the built-ins; one holding a custom id ("rol_...")
+  // has passed them all. Collecting one extra role tells whether another page follows.
+  const std::size_t wanted = query.page_size + 1;
+  const bool past_built_ins = query.after_id && IsRoleId(*query.after_id);
+  std::vector<CustomRole> roles;
+  if (!past_built_ins) {
+    for (const auto& role : SortedBuiltInRoles()) {
+      if (query.after_id && role.name <= *query.after_id) continue;
+      if (roles.size() == wanted) break;
+      roles.push_back(BuiltInView(role));
+    }
+  }
+  if (roles.size() < wanted) {
+    RoleRowQuery rows;
+    rows.limit = wanted - roles.size();
+    if (past_built_ins) rows.after_id = query.after_id;
+    rows.tenant_id = query.tenant_id;
+    for (auto& role : repository_.ListRoles(rows)) roles.push_back(std::move(role));
+  }
+  RolePage page;
+  if (roles.size() == wanted) {
+    roles.pop_back();
+    page.last_id = roles.back().id;
+  }
+  page.roles = std::move(roles);
+  return page;
 }
 
 CustomRole RoleService::FindVisible(const auth::Identity& caller, const std::string& id,
@@ -80,8 +111,9 @@ CustomRole RoleService::Get(const auth::Identity& caller, const std::string& id)
   return FindVisible(caller, id, auth::kActionRead);
 }
 
-CustomRole RoleService::Create(const auth::Identity& caller, const RoleSpec& spec,
-                               const RequestContext& ctx) {
+CreateOutcome<CustomRole> RoleService::Create(const auth::Identity& caller, const RoleSpec& spec,
+                                              const RequestContext& ctx,
+                                              const std::optional<std::string>& idempotency_key) {
   const std::string tenant_id = spec.tenant_id.empty() ? caller.tenant_id : spec.tenant_id;
   if (tenant_id.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "custom roles belong to a tenant",
@@ -92,6 +124,18 @@ CustomRole RoleService::Create(const auth::Identity& caller, const RoleSpec& spe
     throw Error(ErrorCode::kInvalidArgument, "tenant " + tenant_id + " does not exist",
                 {{"tenant_id", "no such tenant"}});
   }
+  std::vector<std::string> fields{tenant_id, spec.name, spec.description};
+  for (const auto& p : spec.permissions) {
+    fields.push_back(p.resource);
+    fields.push_back(std::to_string(p.actions.size()));
+    fields.insert(fields.end(), p.actions.begin(), p.actions.end());
+  }
+  const auto record =
+      MakeIdempotencyRecord(kResource, caller, idempotency_key, RequestFingerprint(fields));
+  if (auto earlier = FindEarlierCreate(idempotency_, record)) {
+    if (auto role = repository_.FindRole(*earlier)) return {*role, true};
+    ThrowIdempotentResourceGone("role");
+  }
   CustomRole role;
   role.id = NewRoleId();
   role.tenant_id = tenant_id;
@@ -100,8 +144,8 @@ CustomRole RoleService::Create(const auth::Identity& caller, const RoleSpec& spe
   role.permissions = spec.permissions;
   role.created_at = Millis(clock_.Now());
   role.updated_at = role.created_at;
-  repository_.CreateRole(role, RoleChangedEvent(role, "created", ctx.request_id));
-  return role;
+  repository_.CreateRole(role, RoleChangedEvent(role, "created", ctx.request_id), record);
+  return {role, false};
 }
 
 CustomRole RoleService::Update(const auth::Identity& caller, const std::string& id,

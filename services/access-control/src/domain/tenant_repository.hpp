@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "domain/idempotency.hpp"
 #include "domain/tenant.hpp"
 
 namespace dbaas::events {
@@ -28,24 +29,15 @@ struct TenantPage {
   std::optional<std::string> last_id;
 };
 
-/// A create request's Idempotency-Key, recorded with the tenant it made.
-struct IdempotencyRecord {
-  std::string key;
-  std::string request_hash;
-};
-
 /// Persistence of tenants. Every state change and its event commit together (outbox).
 class TenantRepository {
  public:
   virtual ~TenantRepository() = default;
 
   /// Inserts the tenant and enqueues `event` in one transaction; with `idempotency`, records
-  /// the key too. Throws ALREADY_EXISTS when the name is taken.
+  /// the key too (RecordIdempotencyKey). Throws ALREADY_EXISTS when the name is taken.
   virtual void Create(const Tenant& tenant, const events::Event& event,
                       const std::optional<IdempotencyRecord>& idempotency) = 0;
-  /// The tenant id recorded for an Idempotency-Key, and the request hash it was recorded with.
-  virtual std::optional<std::pair<std::string, std::string>> FindIdempotent(
-      const std::string& key) = 0;
   virtual std::optional<Tenant> Find(const std::string& id) = 0;
   virtual TenantPage List(const TenantListQuery& query) = 0;
 

@@ -1,7 +1,6 @@
 #include "domain/tenant_service.hpp"
 
 #include "dbaas/auth/authorize.hpp"
-#include "dbaas/common/crypto.hpp"
 #include "dbaas/common/error.hpp"
 #include "dbaas/events/event.hpp"
 #include "domain/tenant_events.hpp"
@@ -9,17 +8,10 @@
 namespace dbaas::access_control {
 
 std::string HashTenantSpec(const TenantSpec& spec) {
-  // Length-prefixed fields, so ("ab","c") and ("a","bc") hash differently.
-  std::string canonical;
-  for (const std::string& field :
-       {spec.name, spec.display_name, std::to_string(spec.limits.max_instances),
-        std::to_string(spec.limits.max_storage_gb), std::to_string(spec.limits.max_backups),
-        std::to_string(spec.limits.max_connections)}) {
-    canonical += std::to_string(field.size());
-    canonical += ':';
-    canonical += field;
-  }
-  return crypto::Sha256Hex(canonical);
+  return RequestFingerprint(
+      {spec.name, spec.display_name, std::to_string(spec.limits.max_instances),
+       std::to_string(spec.limits.max_storage_gb), std::to_string(spec.limits.max_backups),
+       std::to_string(spec.limits.max_connections)});
 }
 
 void TenantService::ThrowNotFound(const std::string& id) {
@@ -46,20 +38,11 @@ CreateResult TenantService::Create(const auth::Identity& caller, const TenantSpe
                                    const RequestContext& ctx,
                                    const std::optional<std::string>& idempotency_key) {
   Require(caller, auth::kActionCreate, "");
-  std::optional<IdempotencyRecord> record;
-  if (idempotency_key) {
-    record = IdempotencyRecord{*idempotency_key, HashTenantSpec(spec)};
-    if (auto earlier = repository_.FindIdempotent(*idempotency_key)) {
-      if (earlier->second != record->request_hash) {
-        throw Error(ErrorCode::kInvalidArgument,
-                    "Idempotency-Key was already used with a different request",
-                    {{"Idempotency-Key", "reused with different content"}},
-                    {"use a new Idempotency-Key for a different request"});
-      }
-      if (auto tenant = repository_.Find(earlier->first)) return {*tenant, true};
-      throw Error(ErrorCode::kFailedPrecondition,
-                  "the tenant created with this Idempotency-Key has since been deleted");
-    }
+  const auto record =
+      MakeIdempotencyRecord(kResource, caller, idempotency_key, HashTenantSpec(spec));
+  if (auto earlier = FindEarlierCreate(idempotency_, record)) {
+    if (auto tenant = repository_.Find(*earlier)) return {*tenant, true};
+    ThrowIdempotentResourceGone("tenant");
   }
   Tenant tenant;
   tenant.name = spec.name;

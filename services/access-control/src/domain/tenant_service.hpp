@@ -5,6 +5,7 @@
 
 #include "dbaas/auth/identity.hpp"
 #include "dbaas/common/clock.hpp"
+#include "domain/idempotency.hpp"
 #include "domain/tenant.hpp"
 #include "domain/tenant_repository.hpp"
 
@@ -28,8 +29,8 @@ struct CreateResult {
 /// only (another tenant is NOT_FOUND). Thread-safe.
 class TenantService {
  public:
-  TenantService(TenantRepository& repository, const Clock& clock)
-      : repository_(repository), clock_(clock) {}
+  TenantService(TenantRepository& repository, IdempotencyKeys& idempotency, const Clock& clock)
+      : repository_(repository), idempotency_(idempotency), clock_(clock) {}
 
   /// Creates a tenant from a validated spec. With an Idempotency-Key, a repeat of the same
   /// request returns the first tenant; the same key with a different request is
@@ -50,6 +51,7 @@ class TenantService {
  private:
   [[noreturn]] static void ThrowNotFound(const std::string& id);
   TenantRepository& repository_;
+  IdempotencyKeys& idempotency_;
   const Clock& clock_;
 };
 

@@ -50,10 +50,23 @@ RoleAssignment UserService::CheckGrantable(const auth::Identity& caller, const U
   return RoleAssignment{role, user.tenant_id};
 }
 
-User UserService::Create(const auth::Identity& caller, const UserSpec& spec,
-                         const RequestContext& ctx) {
+CreateOutcome<User> UserService::Create(const auth::Identity& caller, const UserSpec& spec,
+                                        const RequestContext& ctx,
+                                        const std::optional<std::string>& idempotency_key) {
   const std::string tenant_id = spec.tenant_id.empty() ? caller.tenant_id : spec.tenant_id;
   RequireAccess(caller, kResource, auth::kActionCreate, tenant_id);
+  // The password is not in the fingerprint (nothing derived from it is stored outside the
+  // user's argon2id hash); a replay is checked against that hash instead.
+  std::vector<std::string> fields{tenant_id, LowerAscii(spec.email), spec.display_name};
+  fields.insert(fields.end(), spec.roles.begin(), spec.roles.end());
+  const auto record =
+      MakeIdempotencyRecord(kResource, caller, idempotency_key, RequestFingerprint(fields));
+  if (auto earlier = FindEarlierCreate(idempotency_, record)) {
+    auto user = repository_.FindUser(*earlier);
+    if (!user) ThrowIdempotentResourceGone("user");
+    if (!VerifyPassword(spec.password, user->password_hash)) ThrowIdempotencyKeyReused();
+    return {*user, true};
+  }
   if (!tenant_id.empty() && (!TenantId::Parse(tenant_id) || !tenants_.Find(tenant_id))) {
     throw Error(ErrorCode::kInvalidArgument, "tenant " + tenant_id + " does not exist",
                 {{"tenant_id", "no such tenant"}});
@@ -77,8 +90,8 @@ User UserService::Create(const auth::Identity& caller, const UserSpec& spec,
     events.push_back(
         RoleAssignmentEvent(user.id.str(), user.tenant_id, a.role, "assigned", ctx.request_id));
   }
-  repository_.CreateUser(user, assignments, events);
-  return user;
+  repository_.CreateUser(user, assignments, events, record);
+  return {user, false};
 }
 
 User UserService::Get(const auth::Identity& caller, const std::string& id) {
@@ -232,7 +245,8 @@ bool UserService::EnsureBootstrapAdmin(const std::string& password) {
   try {
     repository_.CreateUser(admin, {RoleAssignment{role, ""}},
                            {UserCreatedEvent(admin, ""),
-                            RoleAssignmentEvent(admin.id.str(), "", role, "assigned", "")});
+                            RoleAssignmentEvent(admin.id.str(), "", role, "assigned", "")},
+                           std::nullopt);
   } catch (const Error& e) {
     if (e.Code() != ErrorCode::kAlreadyExists) throw;
     // Another replica won the race, or a user named "admin" exists without the role.

@@ -6,6 +6,7 @@
 
 #include "dbaas/auth/identity.hpp"
 #include "dbaas/common/clock.hpp"
+#include "domain/idempotency.hpp"
 #include "domain/identity_repository.hpp"
 #include "domain/password.hpp"
 #include "domain/role_service.hpp"
@@ -19,8 +20,10 @@ namespace dbaas::access_control {
 class UserService {
  public:
   UserService(IdentityRepository& repository, TokenRepository& tokens, TenantRepository& tenants,
-              RoleService& roles, const Clock& clock, PasswordHashParams hash_params = {})
+              RoleService& roles, IdempotencyKeys& idempotency, const Clock& clock,
+              PasswordHashParams hash_params = {})
       : repository_(repository),
+        idempotency_(idempotency),
         tokens_(tokens),
         tenants_(tenants),
         roles_(roles),
@@ -29,8 +32,12 @@ class UserService {
 
   /// Creates a user (users:create in its tenant). The password is checked against the policy
   /// (INVALID_ARGUMENT naming "password") and stored as argon2id. A taken email is
-  /// ALREADY_EXISTS. Initial roles follow the AssignRole rules.
-  User Create(const auth::Identity& caller, const UserSpec& spec, const RequestContext& ctx);
+  /// ALREADY_EXISTS. Initial roles follow the AssignRole rules. With an Idempotency-Key, a
+  /// repeat of the same request (same fields and a password that verifies against the user's
+  /// hash) returns the first user; the same key with a different request is INVALID_ARGUMENT.
+  CreateOutcome<User> Create(const auth::Identity& caller, const UserSpec& spec,
+                             const RequestContext& ctx,
+                             const std::optional<std::string>& idempotency_key);
   /// NOT_FOUND for unknown, malformed or invisible ids.
   User Get(const auth::Identity& caller, const std::string& id);
   /// Users the caller may see: platform admins all (or `query.tenant_id`), others their tenant.
@@ -73,6 +80,7 @@ class UserService {
   TimePoint Now() const;
 
   IdentityRepository& repository_;
+  IdempotencyKeys& idempotency_;
   TokenRepository& tokens_;
   TenantRepository& tenants_;
   RoleService& roles_;

@@ -3,10 +3,23 @@
 #include <nlohmann/json.hpp>
 
 #include "dbaas/common/json.hpp"
+#include "dbaas/http/pagination.hpp"
+#include "dbaas/http/response.hpp"
 #include "dbaas/http/router.hpp"
 #include "handlers/handler_support.hpp"
 
 namespace dbaas::access_control {
+namespace {
+
+constexpr std::string_view kPageTokenKind = "k1";
+
+// In place of the secret in a replayed create: the key is never stored, so only the first
+// answer could carry it.
+constexpr std::string_view kKeyNotShownAgain =
+    "the key was shown only in the response to the original request and cannot be shown again; "
+    "if it was lost, revoke this key and create a new one";
+
+}  // namespace
 
 nlohmann::json ApiKeyToJson(const ApiKeyRecord& key, TimePoint now) {
   return {{"id", key.id},
@@ -48,22 +61,34 @@ void ApiKeyHandlers::Register(http::Router& router) {
 
 http::Response ApiKeyHandlers::Create(const http::Request& req) const {
   const auto caller = tokens_.Authenticate(req.Header("Authorization"));
-  auto created = keys_.Create(caller, ParseApiKeySpec(req.Json()), ContextOf(req));
-  auto body = ApiKeyToJson(created.record, created.record.created_at);
-  body["key"] = created.key;
-  auto resp = http::Response::Created(body);
-  resp.SetHeader("Location", "/v1/api-keys/" + created.record.id);
+  auto created =
+      keys_.Create(caller, ParseApiKeySpec(req.Json()), ContextOf(req), IdempotencyKeyOf(req));
+  nlohmann::json body;
+  if (created.replayed) {
+    body = ApiKeyToJson(created.record, SystemClock::Instance().Now());
+    body["key_shown"] = false;
+    body["key_note"] = kKeyNotShownAgain;
+  } else {
+    body = ApiKeyToJson(created.record, created.record.created_at);
+    body["key"] = created.key;
+    body["key_shown"] = true;
+  }
+  auto resp = CreateResponse(body, created.replayed, "/v1/api-keys/" + created.record.id);
   resp.SetHeader("Cache-Control", "no-store");
   return resp;
 }
 
 http::Response ApiKeyHandlers::List(const http::Request& req) const {
   const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  auto params = ParseScopedList(req, kPageTokenKind, IsApiKeyId);
+  auto page = keys_.List(
+      caller, {params.page_size, std::move(params.after_id), std::move(params.tenant_id)});
   const auto now = SystemClock::Instance().Now();
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& key : keys_.List(caller, TenantFilter(req)))
-    items.push_back(ApiKeyToJson(key, now));
-  return http::Response::Ok({{"api_keys", std::move(items)}});
+  for (const auto& key : page.keys) items.push_back(ApiKeyToJson(key, now));
+  nlohmann::json body{{"api_keys", std::move(items)}};
+  body["next_page_token"] = http::EncodePageToken(kPageTokenKind, page.last_id);
+  return http::Response::Ok(body);
 }
 
 http::Response ApiKeyHandlers::Get(const http::Request& req) const {

@@ -13,7 +13,8 @@ class Response;
 
 namespace dbaas::access_control {
 
-/// HTTP handlers of /v1/api-keys. The key is in the create response only.
+/// HTTP handlers of /v1/api-keys. The key is in the first create response only: a create
+/// replayed with the same Idempotency-Key answers the metadata with "key_shown": false.
 class ApiKeyHandlers {
  public:
   ApiKeyHandlers(ApiKeyService& keys, TokenService& tokens) : keys_(keys), tokens_(tokens) {}

@@ -3,7 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include "dbaas/common/json.hpp"
+#include "dbaas/http/pagination.hpp"
 #include "dbaas/http/request.hpp"
+#include "dbaas/http/response.hpp"
+#include "domain/idempotency.hpp"
 
 namespace dbaas::access_control {
 
@@ -71,6 +74,33 @@ std::optional<std::vector<auth::Permission>> ReadPermissions(json::Reader& reade
 
 std::optional<std::string> TenantFilter(const http::Request& req) {
   return req.Query("tenant_id");
+}
+
+ScopedListParams ParseScopedList(const http::Request& req, std::string_view token_kind,
+                                 const std::function<bool(std::string_view)>& is_valid_id) {
+  std::vector<FieldViolation> problems;
+  auto page = http::ReadPageParams(req, token_kind, is_valid_id, problems);
+  if (!problems.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "invalid list parameters", std::move(problems));
+  }
+  return {page.page_size, std::move(page.after_id), TenantFilter(req)};
+}
+
+std::optional<std::string> IdempotencyKeyOf(const http::Request& req) {
+  auto key = req.Header("Idempotency-Key");
+  if (key && (key->empty() || key->size() > kMaxIdempotencyKeyLength)) {
+    throw Error(ErrorCode::kInvalidArgument, "Idempotency-Key must be 1 to 255 characters",
+                {{"Idempotency-Key", "must be 1 to 255 characters"}});
+  }
+  return key;
+}
+
+http::Response CreateResponse(const nlohmann::json& body, bool replayed,
+                              const std::string& location) {
+  auto resp = http::Response::Json(replayed ? 200 : 201, body);
+  resp.SetHeader("Location", location);
+  if (replayed) resp.SetHeader("Idempotent-Replayed", "true");
+  return resp;
 }
 
 nlohmann::json PermissionsToJson(const std::vector<auth::Permission>& permissions) {

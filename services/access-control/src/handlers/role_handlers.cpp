@@ -2,11 +2,28 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dbaas/auth/role.hpp"
 #include "dbaas/common/json.hpp"
+#include "dbaas/http/pagination.hpp"
+#include "dbaas/http/response.hpp"
 #include "dbaas/http/router.hpp"
 #include "handlers/handler_support.hpp"
 
 namespace dbaas::access_control {
+namespace {
+
+// GET /v1/roles lists built-in roles first, ordered by name, then custom roles ordered by id
+// (time-ordered, so the order is stable under concurrent creates and deletes). The page token
+// holds the last role of a page: a built-in role's name, or a custom role's id ("rol_...").
+// A name resumes after that name among the built-ins and then continues with the custom roles;
+// a custom id has passed every built-in and resumes after that id (keyset, as for users).
+constexpr std::string_view kPageTokenKind = "r1";
+
+bool IsRoleCursor(std::string_view id) {
+  return IsRoleId(id) || auth::FindBuiltInRole(id) != nullptr;
+}
+
+}  // namespace
 
 nlohmann::json CustomRoleToJson(const CustomRole& role) {
   nlohmann::json out{{"id", role.id},
@@ -64,19 +81,22 @@ void RoleHandlers::Register(http::Router& router) {
 
 http::Response RoleHandlers::Create(const http::Request& req) const {
   const auto caller = tokens_.Authenticate(req.Header("Authorization"));
-  auto role = roles_.Create(caller, ParseRoleSpec(req.Json()), ContextOf(req));
-  auto resp = http::Response::Created(CustomRoleToJson(role));
-  resp.SetHeader("Location", "/v1/roles/" + role.id);
-  return resp;
+  auto created =
+      roles_.Create(caller, ParseRoleSpec(req.Json()), ContextOf(req), IdempotencyKeyOf(req));
+  return CreateResponse(CustomRoleToJson(created.resource), created.replayed,
+                        "/v1/roles/" + created.resource.id);
 }
 
 http::Response RoleHandlers::List(const http::Request& req) const {
   const auto caller = tokens_.Authenticate(req.Header("Authorization"));
+  auto params = ParseScopedList(req, kPageTokenKind, IsRoleCursor);
+  auto page = roles_.List(
+      caller, {params.page_size, std::move(params.after_id), std::move(params.tenant_id)});
   nlohmann::json items = nlohmann::json::array();
-  for (const auto& role : roles_.List(caller, TenantFilter(req))) {
-    items.push_back(CustomRoleToJson(role));
-  }
-  return http::Response::Ok({{"roles", std::move(items)}});
+  for (const auto& role : page.roles) items.push_back(CustomRoleToJson(role));
+  nlohmann::json body{{"roles", std::move(items)}};
+  body["next_page_token"] = http::EncodePageToken(kPageTokenKind, page.last_id);
+  return http::Response::Ok(body);
 }
 
 http::Response RoleHandlers::Get(const http::Request& req) const {

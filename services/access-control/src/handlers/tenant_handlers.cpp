@@ -6,6 +6,7 @@
 #include "dbaas/common/json.hpp"
 #include "dbaas/http/pagination.hpp"
 #include "dbaas/http/router.hpp"
+#include "handlers/handler_support.hpp"
 
 namespace dbaas::access_control {
 namespace {
@@ -134,15 +135,10 @@ void TenantHandlers::Register(http::Router& router) {
 http::Response TenantHandlers::Create(const http::Request& req) const {
   const auto caller = tokens_.Authenticate(req.Header("Authorization"));
   auto spec = ParseTenantSpec(req.Json());
-  auto key = req.Header("Idempotency-Key");
-  if (key && (key->empty() || key->size() > 255)) {
-    throw Error(ErrorCode::kInvalidArgument, "Idempotency-Key must be 1 to 255 characters",
-                {{"Idempotency-Key", "must be 1 to 255 characters"}});
-  }
-  auto result = service_.Create(caller, spec, Context(req), key);
-  auto resp = TenantResponse(result.replayed ? 200 : 201, result.tenant);
-  resp.SetHeader("Location", "/v1/tenants/" + result.tenant.id.str());
-  if (result.replayed) resp.SetHeader("Idempotent-Replayed", "true");
+  auto result = service_.Create(caller, spec, Context(req), IdempotencyKeyOf(req));
+  auto resp = CreateResponse(TenantToJson(result.tenant), result.replayed,
+                             "/v1/tenants/" + result.tenant.id.str());
+  resp.SetHeader("ETag", TenantEtag(result.tenant));
   return resp;
 }
 

@@ -4,6 +4,7 @@
 
 #include "dbaas/common/json.hpp"
 #include "dbaas/http/pagination.hpp"
+#include "dbaas/http/response.hpp"
 #include "dbaas/http/router.hpp"
 #include "handlers/handler_support.hpp"
 
@@ -20,18 +21,9 @@ http::Response UserResponse(int status, const User& user) {
 }
 
 UserListQuery ParseListQuery(const http::Request& req) {
-  UserListQuery query;
-  std::vector<FieldViolation> problems;
-  auto page = http::ReadPageParams(
-      req, kPageTokenKind, [](std::string_view id) { return UserId::Parse(id).has_value(); },
-      problems);
-  query.page_size = page.page_size;
-  query.after_id = std::move(page.after_id);
-  query.tenant_id = TenantFilter(req);
-  if (!problems.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "invalid list parameters", std::move(problems));
-  }
-  return query;
+  auto params = ParseScopedList(req, kPageTokenKind,
+                                [](std::string_view id) { return UserId::Parse(id).has_value(); });
+  return {params.page_size, std::move(params.after_id), std::move(params.tenant_id)};
 }
 
 // {"roles":[{"role","tenant_id"}]}
@@ -113,9 +105,11 @@ void UserHandlers::Register(http::Router& router) {
 
 http::Response UserHandlers::Create(const http::Request& req) const {
   const auto caller = tokens_.Authenticate(req.Header("Authorization"));
-  auto user = users_.Create(caller, ParseUserSpec(req.Json()), ContextOf(req));
-  auto resp = UserResponse(201, user);
-  resp.SetHeader("Location", "/v1/users/" + user.id.str());
+  auto created =
+      users_.Create(caller, ParseUserSpec(req.Json()), ContextOf(req), IdempotencyKeyOf(req));
+  const auto& user = created.resource;
+  auto resp = CreateResponse(UserToJson(user), created.replayed, "/v1/users/" + user.id.str());
+  resp.SetHeader("ETag", UserEtag(user));
   return resp;
 }
 

@@ -7,6 +7,7 @@
 #include "dbaas/events/event.hpp"
 #include "dbaas/events/outbox.hpp"
 #include "dbaas/store/store.hpp"
+#include "repository/pg_idempotency_keys.hpp"
 #include "repository/pg_time.hpp"
 
 namespace dbaas::access_control {
@@ -100,7 +101,8 @@ bool Mentions(const Error& e, std::string_view constraint) {
 }  // namespace
 
 void PgIdentityRepository::CreateUser(const User& user, const std::vector<RoleAssignment>& roles,
-                                      const std::vector<events::Event>& events) {
+                                      const std::vector<events::Event>& events,
+                                      const std::optional<IdempotencyRecord>& idempotency) {
   try {
     pool_.InTransaction([&](store::Tx& tx) {
       tx.Exec(
@@ -117,6 +119,7 @@ void PgIdentityRepository::CreateUser(const User& user, const std::vector<RoleAs
             "ON CONFLICT DO NOTHING",
             {user.id.str(), a.role, TextOrNull(a.tenant_id)});
       }
+      if (idempotency) RecordIdempotencyKey(tx, *idempotency, user.id.str());
       for (const auto& e : events) events::Enqueue(tx, e);
     });
   } catch (const Error& e) {
@@ -261,7 +264,8 @@ bool PgIdentityRepository::Unassign(const std::string& user_id, const std::strin
   return removed;
 }
 
-void PgIdentityRepository::CreateRole(const CustomRole& role, const events::Event& event) {
+void PgIdentityRepository::CreateRole(const CustomRole& role, const events::Event& event,
+                                      const std::optional<IdempotencyRecord>& idempotency) {
   try {
     pool_.InTransaction([&](store::Tx& tx) {
       tx.Exec(
@@ -270,6 +274,7 @@ void PgIdentityRepository::CreateRole(const CustomRole& role, const events::Even
           {role.id, role.tenant_id, role.name, role.description, PermissionsJson(role.permissions),
            std::to_string(role.version), FormatRfc3339(role.created_at),
            FormatRfc3339(role.updated_at)});
+      if (idempotency) RecordIdempotencyKey(tx, *idempotency, role.id);
       events::Enqueue(tx, event);
     });
   } catch (const Error& e) {
@@ -293,13 +298,14 @@ std::optional<CustomRole> PgIdentityRepository::FindRoleByName(const std::string
   return RoleFromRow(r[0]);
 }
 
-std::vector<CustomRole> PgIdentityRepository::ListRoles(
-    const std::optional<std::string>& tenant_id) {
+std::vector<CustomRole> PgIdentityRepository::ListRoles(const RoleRowQuery& query) {
   std::vector<CustomRole> out;
-  for (const auto& row : pool_.Exec("SELECT " + RoleColumns() +
-                                        " FROM roles WHERE ($1::text IS NULL OR tenant_id = $1) "
-                                        "ORDER BY id",
-                                    {tenant_id})) {
+  for (const auto& row :
+       pool_.Exec("SELECT " + RoleColumns() +
+                      " FROM roles WHERE ($1::text IS NULL OR id > $1) "
+                      "AND ($2::text IS NULL OR tenant_id = $2) "
+                      "ORDER BY id LIMIT $3",
+                  {query.after_id, query.tenant_id, std::to_string(query.limit)})) {
     out.push_back(RoleFromRow(row));
   }
   return out;
@@ -350,7 +356,8 @@ bool PgIdentityRepository::DeleteRole(const std::string& id, const DeleteRoleEve
   return deleted;
 }
 
-void PgIdentityRepository::CreateApiKey(const ApiKeyRecord& key, const events::Event& event) {
+void PgIdentityRepository::CreateApiKey(const ApiKeyRecord& key, const events::Event& event,
+                                        const std::optional<IdempotencyRecord>& idempotency) {
   pool_.InTransaction([&](store::Tx& tx) {
     tx.Exec(
         "INSERT INTO api_keys (id, tenant_id, name, prefix, key_hash, roles, created_by, "
@@ -358,6 +365,7 @@ void PgIdentityRepository::CreateApiKey(const ApiKeyRecord& key, const events::E
         {key.id, TextOrNull(key.tenant_id), key.name, key.prefix, key.key_hash,
          nlohmann::json(key.roles).dump(), key.created_by, TimeParam(key.expires_at),
          FormatRfc3339(key.created_at)});
+    if (idempotency) RecordIdempotencyKey(tx, *idempotency, key.id);
     events::Enqueue(tx, event);
   });
 }
@@ -374,16 +382,23 @@ std::optional<ApiKeyRecord> PgIdentityRepository::FindApiKeyByPrefix(const std::
   return KeyFromRow(r[0]);
 }
 
-std::vector<ApiKeyRecord> PgIdentityRepository::ListApiKeys(
-    const std::optional<std::string>& tenant_id) {
-  std::vector<ApiKeyRecord> out;
-  for (const auto& row : pool_.Exec("SELECT " + KeyColumns() +
-                                        " FROM api_keys WHERE ($1::text IS NULL OR "
-                                        "coalesce(tenant_id, '') = $1) ORDER BY id",
-                                    {tenant_id})) {
-    out.push_back(KeyFromRow(row));
+ApiKeyPage PgIdentityRepository::ListApiKeys(const ApiKeyListQuery& query) {
+  // $2 NULL: every key; '' : platform keys; otherwise that tenant's keys. One extra row tells
+  // whether another page follows.
+  auto r = pool_.Exec("SELECT " + KeyColumns() +
+                          " FROM api_keys WHERE ($1::text IS NULL OR id > $1) "
+                          "AND ($2::text IS NULL OR coalesce(tenant_id, '') = $2) "
+                          "ORDER BY id LIMIT $3",
+                      {query.after_id, query.tenant_id, std::to_string(query.page_size + 1)});
+  ApiKeyPage page;
+  for (const auto& row : r) {
+    if (page.keys.size() == query.page_size) {
+      page.last_id = page.keys.back().id;
+      break;
+    }
+    page.keys.push_back(KeyFromRow(row));
   }
-  return out;
+  return page;
 }
 
 std::optional<ApiKeyRecord> PgIdentityRepository::RevokeApiKey(const std::string& id, TimePoint now,

@@ -14,7 +14,8 @@ class PgIdentityRepository final : public IdentityRepository {
   explicit PgIdentityRepository(store::Pool& pool) : pool_(pool) {}
 
   void CreateUser(const User& user, const std::vector<RoleAssignment>& roles,
-                  const std::vector<events::Event>& events) override;
+                  const std::vector<events::Event>& events,
+                  const std::optional<IdempotencyRecord>& idempotency) override;
   std::optional<User> FindUser(const std::string& id) override;
   std::optional<User> FindUserByUsername(const std::string& username) override;
   UserPage ListUsers(const UserListQuery& query) override;
@@ -31,18 +32,20 @@ class PgIdentityRepository final : public IdentityRepository {
   bool Unassign(const std::string& user_id, const std::string& role,
                 const events::Event& event) override;
 
-  void CreateRole(const CustomRole& role, const events::Event& event) override;
+  void CreateRole(const CustomRole& role, const events::Event& event,
+                  const std::optional<IdempotencyRecord>& idempotency) override;
   std::optional<CustomRole> FindRole(const std::string& id) override;
   std::optional<CustomRole> FindRoleByName(const std::string& tenant_id,
                                            const std::string& name) override;
-  std::vector<CustomRole> ListRoles(const std::optional<std::string>& tenant_id) override;
+  std::vector<CustomRole> ListRoles(const RoleRowQuery& query) override;
   std::optional<CustomRole> UpdateRole(const std::string& id, const RoleChange& change) override;
   bool DeleteRole(const std::string& id, const DeleteRoleEvent& event) override;
 
-  void CreateApiKey(const ApiKeyRecord& key, const events::Event& event) override;
+  void CreateApiKey(const ApiKeyRecord& key, const events::Event& event,
+                    const std::optional<IdempotencyRecord>& idempotency) override;
   std::optional<ApiKeyRecord> FindApiKey(const std::string& id) override;
   std::optional<ApiKeyRecord> FindApiKeyByPrefix(const std::string& prefix) override;
-  std::vector<ApiKeyRecord> ListApiKeys(const std::optional<std::string>& tenant_id) override;
+  ApiKeyPage ListApiKeys(const ApiKeyListQuery& query) override;
   std::optional<ApiKeyRecord> RevokeApiKey(const std::string& id, TimePoint now,
                                            const RevokeKeyEvent& event) override;
 

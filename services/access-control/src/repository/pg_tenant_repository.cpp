@@ -4,11 +4,10 @@
 #include "dbaas/events/event.hpp"
 #include "dbaas/events/outbox.hpp"
 #include "dbaas/store/store.hpp"
+#include "repository/pg_idempotency_keys.hpp"
 
 namespace dbaas::access_control {
 namespace {
-
-constexpr std::string_view kIdempotencyScope = "tenants.create";
 
 // Timestamps leave the database in exactly the RFC 3339 form the API uses.
 constexpr std::string_view kColumns =
@@ -64,13 +63,7 @@ void PgTenantRepository::Create(const Tenant& tenant, const events::Event& event
           "max_backups, max_connections, version, created_at, updated_at) "
           "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
           TenantParams(tenant));
-      if (idempotency) {
-        tx.Exec(
-            "INSERT INTO idempotency_keys (scope, key, request_hash, resource_id) "
-            "VALUES ($1, $2, $3, $4)",
-            {std::string(kIdempotencyScope), idempotency->key, idempotency->request_hash,
-             tenant.id.str()});
-      }
+      if (idempotency) RecordIdempotencyKey(tx, *idempotency, tenant.id.str());
       events::Enqueue(tx, event);
     });
   } catch (const Error& e) {
@@ -81,23 +74,8 @@ void PgTenantRepository::Create(const Tenant& tenant, const events::Event& event
                   "a tenant named '" + tenant.name + "' already exists", {{"name", "is taken"}},
                   {"choose another name"});
     }
-    if (std::string_view(e.what()).find("idempotency_keys_pkey") != std::string_view::npos) {
-      throw Error(ErrorCode::kAborted,
-                  "another request with this Idempotency-Key is in progress", {},
-                  {"retry the request after a moment"});
-    }
     throw;
   }
-}
-
-std::optional<std::pair<std::string, std::string>> PgTenantRepository::FindIdempotent(
-    const std::string& key) {
-  auto result = pool_.Exec(
-      "SELECT resource_id, request_hash FROM idempotency_keys "
-      "WHERE scope = $1 AND key = $2 AND created_at > now() - interval '24 hours'",
-      {std::string(kIdempotencyScope), key});
-  if (result.Empty()) return std::nullopt;
-  return std::make_pair(result[0].Get("resource_id"), result[0].Get("request_hash"));
 }
 
 std::optional<Tenant> PgTenantRepository::Find(const std::string& id) {
@@ -167,12 +145,6 @@ bool PgTenantRepository::Delete(const std::string& id, const DeleteEvent& event)
                 {"delete the tenant's users and roles and revoke its API keys first"});
   }
   return deleted;
-}
-
-std::int64_t PgTenantRepository::PurgeIdempotencyKeys() {
-  return pool_
-      .Exec("DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'")
-      .Affected();
 }
 
 }  // namespace dbaas::access_control

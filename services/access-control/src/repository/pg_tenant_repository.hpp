@@ -15,15 +15,10 @@ class PgTenantRepository final : public TenantRepository {
 
   void Create(const Tenant& tenant, const events::Event& event,
               const std::optional<IdempotencyRecord>& idempotency) override;
-  std::optional<std::pair<std::string, std::string>> FindIdempotent(
-      const std::string& key) override;
   std::optional<Tenant> Find(const std::string& id) override;
   TenantPage List(const TenantListQuery& query) override;
   std::optional<Tenant> Update(const std::string& id, const Change& change) override;
   bool Delete(const std::string& id, const DeleteEvent& event) override;
-
-  /// Removes idempotency records older than a day; returns how many.
-  std::int64_t PurgeIdempotencyKeys();
 
  private:
   store::Pool& pool_;
