@@ -79,6 +79,7 @@ struct Route {
   std::vector<Segment> segments;
   Handler handler;
   RouteOptions options;
+  AsyncHandler async;  // set for AddAsync routes; `handler` then refuses synchronous dispatch
 };
 
 // Matches raw path parts against a pattern; on success fills `params`.
@@ -175,6 +176,7 @@ std::string RouteMatch::AllowHeader() const {
 
 struct Router::Impl {
   std::vector<Route> routes;
+  ResponseDecorator decorator;
 };
 
 Router::Router() : impl_(std::make_unique<Impl>()) {}
@@ -199,8 +201,24 @@ void Router::Add(Method method, std::string pattern, Handler handler, RouteOptio
     }
   }
   impl_->routes.push_back(
-      {method, std::move(pattern), std::move(segments), std::move(handler), options});
+      {method, std::move(pattern), std::move(segments), std::move(handler), options, {}});
 }
+
+void Router::AddAsync(Method method, std::string pattern, AsyncHandler handler) {
+  if (!handler) throw std::invalid_argument("route handler is empty: " + pattern);
+  Add(method, std::move(pattern), [](const Request&) -> Response {
+    throw Error(ErrorCode::kInternal, "an asynchronous route cannot be dispatched synchronously");
+  });
+  auto& route = impl_->routes.back();
+  route.async = std::move(handler);
+  route.options.non_blocking = true;
+}
+
+void Router::SetResponseDecorator(ResponseDecorator decorator) {
+  impl_->decorator = std::move(decorator);
+}
+
+const ResponseDecorator& Router::Decorator() const noexcept { return impl_->decorator; }
 
 RouteMatch Router::Match(Method method, std::string_view raw_path) const {
   RouteMatch result;
@@ -229,6 +247,7 @@ RouteMatch Router::Match(Method method, std::string_view raw_path) const {
   if (best != nullptr) {
     result.outcome = RouteMatch::Outcome::kMatched;
     result.handler = &best->handler;
+    if (best->async) result.async_handler = &best->async;
     result.options = best->options;
     result.pattern = best->pattern;
     if (!MatchRoute(*best, parts, &result.params)) {
