@@ -176,6 +176,9 @@ std::string RouteMatch::AllowHeader() const {
 
 struct Router::Impl {
   std::vector<Route> routes;
+  // Route indices by number of segments, in insertion order: a path is only compared with
+  // the routes of its own depth (the gateway registers hundreds of routes).
+  std::vector<std::vector<std::size_t>> by_depth;
   ResponseDecorator decorator;
 };
 
@@ -200,6 +203,9 @@ void Router::Add(Method method, std::string pattern, Handler handler, RouteOptio
                                   pattern + " (conflicts with " + r.pattern + ")");
     }
   }
+  const auto depth = segments.size();
+  if (impl_->by_depth.size() <= depth) impl_->by_depth.resize(depth + 1);
+  impl_->by_depth[depth].push_back(impl_->routes.size());
   impl_->routes.push_back(
       {method, std::move(pattern), std::move(segments), std::move(handler), options, {}});
 }
@@ -230,7 +236,9 @@ RouteMatch Router::Match(Method method, std::string_view raw_path) const {
   bool path_known = false;
   bool has_get = false;
   std::array<bool, std::size(kAllMethods)> allowed{};
-  for (const auto& route : impl_->routes) {
+  if (parts.size() >= impl_->by_depth.size()) return result;
+  for (const auto index : impl_->by_depth[parts.size()]) {
+    const auto& route = impl_->routes[index];
     if (!MatchRoute(route, parts, nullptr)) continue;
     path_known = true;
     allowed[static_cast<std::size_t>(route.method)] = true;
