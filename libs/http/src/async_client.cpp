@@ -237,7 +237,8 @@ struct AsyncClient::Impl : std::enable_shared_from_this<Impl> {
                  std::function<void(AsyncResult)> done);
   Task<ClientResponse> Exchange(ThreadState& thread, const ClientRequest& request);
   Task<Attempt> Try(ThreadState& thread, HostPool& host, const Endpoint& endpoint,
-                    const ClientRequest& request, std::chrono::milliseconds timeout);
+                    const ClientRequest& request, std::chrono::milliseconds timeout,
+                    bool idempotent);
   Task<void> Connect(ThreadState& thread, Connection& conn, const Endpoint& endpoint,
                      Attempt& attempt);
 
@@ -321,15 +322,23 @@ Task<void> AsyncClient::Impl::Connect(ThreadState& thread, Connection& conn,
 
 Task<Attempt> AsyncClient::Impl::Try(ThreadState& thread, HostPool& host, const Endpoint& endpoint,
                                      const ClientRequest& request,
-                                     std::chrono::milliseconds timeout) {
+                                     std::chrono::milliseconds timeout, bool idempotent) {
   Attempt attempt;
   std::unique_ptr<Connection> conn;
   const auto now = SteadyClock::now();
+  // A non-idempotent request must not be sent on a connection the peer already closed (it
+  // could not be repeated): peek first. An idempotent one skips the peek (a syscall per
+  // request) and is repeated once on a new connection when a reused one turns out stale.
   while (!host.idle.empty() && !conn) {
     conn = std::move(host.idle.back());
     host.idle.pop_back();
-    if (now - conn->idle_since > config.max_idle_time || !conn->LooksAlive()) conn.reset();
+    if (now - conn->idle_since > config.max_idle_time || conn->buffer.size() != 0 ||
+        (!idempotent && !conn->LooksAlive())) {
+      conn.reset();
+    }
   }
+  const bool reused = conn != nullptr;
+  bool answered = false;  // some of the response arrived
   if (!conn) {
     conn = std::make_unique<Connection>(thread.ioc);
     co_await Connect(thread, *conn, endpoint, attempt);
@@ -364,6 +373,7 @@ Task<Attempt> AsyncClient::Impl::Try(ThreadState& thread, HostPool& host, const 
       ResponseParser parser(config.max_response_bytes);
       parser.skip(request.method == Method::kHead);
       co_await bhttp::async_read(conn->socket, conn->buffer, parser, Redirect(ec));
+      answered = parser.got_some();
       if (!ec) {
         attempt.response.status = parser.status;
         attempt.response.headers = std::move(parser.headers);
@@ -377,6 +387,10 @@ Task<Attempt> AsyncClient::Impl::Try(ThreadState& thread, HostPool& host, const 
       }
     }
     attempt.timed_out = conn->timed_out;
+  }
+  if (reused && idempotent && !answered && !attempt.timed_out) {
+    // The peer closed the idle connection before our request reached it.
+    co_return co_await Try(thread, host, endpoint, request, timeout, false);
   }
   attempt.failed_at = Stage::kExchange;
   co_return attempt;
@@ -404,7 +418,7 @@ Task<ClientResponse> AsyncClient::Impl::Exchange(ThreadState& thread,
                   what() + ": " + endpoint.HostPort() + " circuit open after repeated failures",
                   {}, {"retry after the circuit breaker cool-down"});
     }
-    auto attempt = co_await Try(thread, host, endpoint, request, timeout);
+    auto attempt = co_await Try(thread, host, endpoint, request, timeout, retryable);
     const int status = attempt.response.status;
     const bool unavailable = attempt.failed_at != Stage::kNone || status == 502 ||
                              status == 503 || status == 504;

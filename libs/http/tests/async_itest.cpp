@@ -151,6 +151,32 @@ TEST(AsyncClient, ForwardsLargeBodiesBothWaysAndEnforcesTheResponseLimit) {
   EXPECT_EQ(too_big.status, 503) << "a response over max_response_bytes is refused";
 }
 
+TEST(AsyncClient, ConnectionsTheUpstreamClosedWhileIdleAreNotUsed) {
+  ServerConfig backend_config;
+  backend_config.idle_timeout = 50ms;  // the backend closes idle keep-alive connections
+  AsyncClient client;
+  TestServer backend(BackendRouter(), backend_config);
+  const std::string base = Base(backend);
+  TestServer proxy(ProxyRouter(client, &base));
+  ClientConfig once;
+  once.max_attempts = 1;
+  Client caller(once);
+  ClientRequest get;
+  get.url = Base(proxy) + "/who";
+  ClientRequest post;
+  post.method = Method::kPost;
+  post.url = Base(proxy) + "/echo";
+  post.body = "once";
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(caller.Send(get).status, 200);
+    ASSERT_EQ(caller.Send(post).body, "once");
+    std::this_thread::sleep_for(200ms);  // every pooled connection is closed by now
+    EXPECT_EQ(caller.Send(get).status, 200) << "a GET is repeated on a new connection";
+    std::this_thread::sleep_for(200ms);
+    EXPECT_EQ(caller.Send(post).body, "once") << "a POST never goes out on a closed connection";
+  }
+}
+
 TEST(AsyncClient, UpstreamThatDiesMidRunIsUnavailableQuickly) {
   ClientConfig config;
   config.breaker.failure_threshold = 3;

@@ -218,7 +218,7 @@ measure() {
   wrk -t"$wrk_threads" -c"$wrk_conns" -d"$warmup" -H "Authorization: Bearer $token" "$url" >/dev/null
   local p0 b0 p1 b1 t0 t1 perf_pid=""
   if [[ -n "$perf_out" && "$label" == gateway && "$wrk_conns" == "$connections" ]]; then
-    perf record -q -g -F 499 -p "$gw_pid" -o "$perf_out" 2>"$work/perf.log" &
+    perf record -q -g -F "${DBAAS_BENCH_PERF_HZ:-499}" -p "$gw_pid" -o "$perf_out" 2>"$work/perf.log" &
     perf_pid=$!
     sleep 0.5
   fi
