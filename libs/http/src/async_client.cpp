@@ -231,10 +231,10 @@ struct AsyncClient::Impl : std::enable_shared_from_this<Impl> {
   }
 
   CircuitBreaker& BreakerFor(const std::string& key);
-  ThreadState& State(net::io_context& ioc);
-  Task<void> Sweep(std::shared_ptr<Impl> self, ThreadState& thread);
-  Task<void> Run(std::shared_ptr<Impl> self, ThreadState& thread, ClientRequest request,
-                 std::function<void(AsyncResult)> done);
+  std::shared_ptr<ThreadState> State(net::io_context& ioc);
+  Task<void> Sweep(std::shared_ptr<Impl> self, std::shared_ptr<ThreadState> thread);
+  Task<void> Run(std::shared_ptr<Impl> self, std::shared_ptr<ThreadState> thread,
+                 ClientRequest request, std::function<void(AsyncResult)> done);
   Task<ClientResponse> Exchange(ThreadState& thread, const ClientRequest& request);
   Task<Attempt> Try(ThreadState& thread, HostPool& host, const Endpoint& endpoint,
                     const ClientRequest& request, std::chrono::milliseconds timeout,
@@ -251,10 +251,11 @@ struct AsyncClient::Impl : std::enable_shared_from_this<Impl> {
 
 namespace {
 
-// The states of every client used on this thread, by client id; they live as long as the
-// thread (its io_context outlives it), so an idle socket never outlives its io_context.
-std::unordered_map<std::uint64_t, std::unique_ptr<ThreadState>>& ThreadStates() {
-  thread_local std::unordered_map<std::uint64_t, std::unique_ptr<ThreadState>> states;
+// The states of every client used on this thread, by client id. The thread holds them until
+// it exits (its io_context outlives it); exchanges still pending then hold theirs until the
+// io_context destroys them.
+std::unordered_map<std::uint64_t, std::shared_ptr<ThreadState>>& ThreadStates() {
+  thread_local std::unordered_map<std::uint64_t, std::shared_ptr<ThreadState>> states;
   return states;
 }
 
@@ -267,16 +268,18 @@ CircuitBreaker& AsyncClient::Impl::BreakerFor(const std::string& key) {
   return *breaker;
 }
 
-ThreadState& AsyncClient::Impl::State(net::io_context& ioc) {
+std::shared_ptr<ThreadState> AsyncClient::Impl::State(net::io_context& ioc) {
   auto& slot = ThreadStates()[id];
   if (!slot) {
-    slot = std::make_unique<ThreadState>(ioc);
-    net::co_spawn(ioc, Sweep(shared_from_this(), *slot), net::detached);
+    slot = std::make_shared<ThreadState>(ioc);
+    net::co_spawn(ioc, Sweep(shared_from_this(), slot), net::detached);
   }
-  return *slot;
+  return slot;
 }
 
-Task<void> AsyncClient::Impl::Sweep(std::shared_ptr<Impl> self, ThreadState& thread) {
+Task<void> AsyncClient::Impl::Sweep(std::shared_ptr<Impl> self,
+                                    std::shared_ptr<ThreadState> state) {
+  auto& thread = *state;
   // Deadlines are enforced by one periodic sweep per thread instead of a timer per exchange
   // (arming a timer per request costs a timerfd update).
   const std::weak_ptr<Impl> owner = self;
@@ -445,11 +448,11 @@ Task<ClientResponse> AsyncClient::Impl::Exchange(ThreadState& thread,
   }
 }
 
-Task<void> AsyncClient::Impl::Run(std::shared_ptr<Impl> self, ThreadState& thread,
+Task<void> AsyncClient::Impl::Run(std::shared_ptr<Impl> self, std::shared_ptr<ThreadState> thread,
                                   ClientRequest request, std::function<void(AsyncResult)> done) {
   AsyncResult result;
   try {
-    result.response = co_await Exchange(thread, request);
+    result.response = co_await Exchange(*thread, request);
   } catch (const Error& e) {
     result.error = e;
   } catch (const std::exception& e) {
@@ -474,8 +477,7 @@ void AsyncClient::Send(ClientRequest request, std::function<void(AsyncResult)> d
     throw Error(ErrorCode::kFailedPrecondition,
                 "http::AsyncClient::Send needs a server I/O thread");
   }
-  auto& thread = impl_->State(*ioc);
-  net::co_spawn(*ioc, impl_->Run(impl_, thread, std::move(request), std::move(done)),
+  net::co_spawn(*ioc, impl_->Run(impl_, impl_->State(*ioc), std::move(request), std::move(done)),
                 net::detached);
 }
 
