@@ -48,7 +48,7 @@ while [[ $# -gt 0 ]]; do
     --probe) probe="$2"; shift 2 ;;
     --cheap) cheap="$2"; shift 2 ;;
     --perf) perf_out="$(realpath -m -- "$2")"; shift 2 ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
