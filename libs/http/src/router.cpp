@@ -79,6 +79,7 @@ struct Route {
   std::vector<Segment> segments;
   Handler handler;
   RouteOptions options;
+  AsyncHandler async;  // set for AddAsync routes; `handler` then refuses synchronous dispatch
 };
 
 // Matches raw path parts against a pattern; on success fills `params`.
@@ -175,6 +176,10 @@ std::string RouteMatch::AllowHeader() const {
 
 struct Router::Impl {
   std::vector<Route> routes;
+  // Route indices by number of segments, in insertion order: a path is only compared with
+  // the routes of its own depth (the gateway registers hundreds of routes).
+  std::vector<std::vector<std::size_t>> by_depth;
+  ResponseDecorator decorator;
 };
 
 Router::Router() : impl_(std::make_unique<Impl>()) {}
@@ -198,9 +203,28 @@ void Router::Add(Method method, std::string pattern, Handler handler, RouteOptio
                                   pattern + " (conflicts with " + r.pattern + ")");
     }
   }
+  const auto depth = segments.size();
+  if (impl_->by_depth.size() <= depth) impl_->by_depth.resize(depth + 1);
+  impl_->by_depth[depth].push_back(impl_->routes.size());
   impl_->routes.push_back(
-      {method, std::move(pattern), std::move(segments), std::move(handler), options});
+      {method, std::move(pattern), std::move(segments), std::move(handler), options, {}});
 }
+
+void Router::AddAsync(Method method, std::string pattern, AsyncHandler handler) {
+  if (!handler) throw std::invalid_argument("route handler is empty: " + pattern);
+  Add(method, std::move(pattern), [](const Request&) -> Response {
+    throw Error(ErrorCode::kInternal, "an asynchronous route cannot be dispatched synchronously");
+  });
+  auto& route = impl_->routes.back();
+  route.async = std::move(handler);
+  route.options.non_blocking = true;
+}
+
+void Router::SetResponseDecorator(ResponseDecorator decorator) {
+  impl_->decorator = std::move(decorator);
+}
+
+const ResponseDecorator& Router::Decorator() const noexcept { return impl_->decorator; }
 
 RouteMatch Router::Match(Method method, std::string_view raw_path) const {
   RouteMatch result;
@@ -212,7 +236,9 @@ RouteMatch Router::Match(Method method, std::string_view raw_path) const {
   bool path_known = false;
   bool has_get = false;
   std::array<bool, std::size(kAllMethods)> allowed{};
-  for (const auto& route : impl_->routes) {
+  if (parts.size() >= impl_->by_depth.size()) return result;
+  for (const auto index : impl_->by_depth[parts.size()]) {
+    const auto& route = impl_->routes[index];
     if (!MatchRoute(route, parts, nullptr)) continue;
     path_known = true;
     allowed[static_cast<std::size_t>(route.method)] = true;
@@ -229,6 +255,7 @@ RouteMatch Router::Match(Method method, std::string_view raw_path) const {
   if (best != nullptr) {
     result.outcome = RouteMatch::Outcome::kMatched;
     result.handler = &best->handler;
+    if (best->async) result.async_handler = &best->async;
     result.options = best->options;
     result.pattern = best->pattern;
     if (!MatchRoute(*best, parts, &result.params)) {

@@ -1,6 +1,8 @@
 #include "dbaas/http/server.hpp"
 
+#include "dbaas/http/async.hpp"
 #include "dbaas/http/client_address.hpp"
+#include "io_thread.hpp"
 
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/basic_stream_socket.hpp>
@@ -132,10 +134,11 @@ std::string NewRequestId() {
   return out;
 }
 
-// The exception barrier: the only place a handler's exception becomes a response.
-Response Guarded(const Handler& handler, const Request& request) {
+// The exception barrier: the only place a handler's exception becomes a response. Call it
+// inside a catch block; it rethrows the exception being handled to classify it.
+Response CurrentFailure(const Request& request) {
   try {
-    return handler(request);
+    throw;
   } catch (const dbaas::Error& e) {
     if (HttpStatus(e.Code()) >= 500) {
       log::Error("request failed", {{"request_id", request.RequestId()},
@@ -152,6 +155,14 @@ Response Guarded(const Handler& handler, const Request& request) {
                {{"request_id", request.RequestId()}, {"route", request.RoutePattern()}});
   }
   return ErrorResponse(Error(ErrorCode::kInternal, "internal error"), request.RequestId());
+}
+
+Response Guarded(const Handler& handler, const Request& request) {
+  try {
+    return handler(request);
+  } catch (...) {
+    return CurrentFailure(request);
+  }
 }
 
 // Parses one request straight into plain strings (no beast::http::fields, whose per-field
@@ -335,6 +346,10 @@ struct Server::Impl {
                      std::string_view request_id) const;
   template <typename Work>
   Task<Response> RunOnPool(Work work);
+  Task<Response> RunAsync(const AsyncHandler& handler, const Request& request);
+  void Decorate(const Request& request, Response& response) const;
+  Request BareRequest(const RequestParser* parser, std::string request_id,
+                      const std::string& remote) const;
   Response Readiness(const Request& request) const;
   void Record(Worker& worker, const Exchange& exchange, int status, Clock::time_point start,
               const std::string& remote);
@@ -513,7 +528,8 @@ void Server::Impl::Run() {
     work.push_back(net::make_work_guard(w->ioc));
   }
   for (auto& w : workers) {
-    io_threads.emplace_back([&ioc = w->ioc] {
+    io_threads.emplace_back([this, &ioc = w->ioc] {
+      detail::CurrentIoThread() = {&ioc, &pool};
       for (;;) {
         try {
           ioc.run();
@@ -763,6 +779,7 @@ Task<void> Server::Impl::Serve(Worker& worker, Stream stream, std::string remote
       exchange.request_id = request_id;
       Record(worker, exchange, res.status, Clock::now(), remote);
       res.SetHeader("Retry-After", "1");
+      Decorate(BareRequest(nullptr, request_id, remote), res);
       if (co_await WriteResponse(stream, conn, res, 11, false, false, request_id)) {
         co_await Linger(stream, conn);
       }
@@ -820,6 +837,7 @@ Task<void> Server::Impl::Serve(Worker& worker, Stream stream, std::string remote
                 request_id);
           }
           if (error) {
+            Decorate(BareRequest(&parser, request_id, remote), *error);
             Exchange exchange;
             exchange.request_id = request_id;
             Record(worker, exchange, error->status, Clock::now(), remote);
@@ -836,6 +854,7 @@ Task<void> Server::Impl::Serve(Worker& worker, Stream stream, std::string remote
         Request request;
         std::optional<Response> res;
         const Handler* pooled = nullptr;
+        const AsyncHandler* async = nullptr;
         bool cors_allowed = false;
 
         // Request id, request line and headers.
@@ -905,7 +924,9 @@ Task<void> Server::Impl::Serve(Worker& worker, Stream stream, std::string remote
               exchange.route_key = match.handler;
               request.SetRoute(std::move(match.pattern), std::move(match.params));
               exchange.route = request.RoutePattern();
-              if (match.options.non_blocking) {
+              if (match.async_handler != nullptr) {
+                async = match.async_handler;
+              } else if (match.options.non_blocking) {
                 res = Guarded(*match.handler, request);
               } else {
                 pooled = match.handler;
@@ -920,6 +941,8 @@ Task<void> Server::Impl::Serve(Worker& worker, Stream stream, std::string remote
           if (pooled != nullptr) {
             res = co_await RunOnPool(
                 [pooled, &request] { return Guarded(*pooled, request); });
+          } else if (async != nullptr) {
+            res = co_await RunAsync(*async, request);
           }
           if (cors_allowed) {
             res->SetHeader("Access-Control-Allow-Origin", std::string(origin));
@@ -929,6 +952,7 @@ Task<void> Server::Impl::Serve(Worker& worker, Stream stream, std::string remote
           }
         }
         exchange.request_id = request.RequestId();
+        Decorate(request, *res);
 
         const bool keep_alive = parser.keep_alive() && !draining;
         const bool head = method == Method::kHead;
@@ -965,6 +989,85 @@ Task<Response> Server::Impl::RunOnPool(Work work) {
         });
       },
       UseAwaitable{}, std::move(work));
+}
+
+Task<Response> Server::Impl::RunAsync(const AsyncHandler& handler, const Request& request) {
+  // The handler gets a Reply that owns this coroutine's completion; whichever thread calls it,
+  // the coroutine resumes on its own I/O thread. Always posted, never resumed inside the
+  // initiation, so a handler may reply before it returns.
+  co_return co_await net::async_initiate<const UseAwaitable&, void(Response)>(
+      [&handler, &request](auto completion) {
+        using Completion = decltype(completion);
+        struct State {
+          explicit State(Completion c, std::string id)
+              : executor(net::get_associated_executor(c)),
+                completion(std::move(c)),
+                request_id(std::move(id)) {}
+          State(const State&) = delete;
+          State& operator=(const State&) = delete;
+          ~State() {
+            if (done.exchange(true) || executor.context().stopped()) return;
+            log::Error("asynchronous handler dropped its reply", {{"request_id", request_id}});
+            Finish(ErrorResponse(Error(ErrorCode::kInternal, "internal error"), request_id));
+          }
+          void Finish(Response response) {
+            net::post(executor, [c = std::move(completion), r = std::move(response)]() mutable {
+              c(std::move(r));
+            });
+          }
+          Executor executor;
+          Completion completion;
+          std::string request_id;
+          std::atomic<bool> done{false};
+        };
+        auto state = std::make_shared<State>(std::move(completion), request.RequestId());
+        Reply reply = [state](Response response) {
+          if (state->done.exchange(true)) return;
+          state->Finish(std::move(response));
+        };
+        try {
+          handler(request, reply);
+        } catch (...) {
+          auto failure = CurrentFailure(request);
+          if (state->done.load()) {
+            log::Error("asynchronous handler threw after replying",
+                       {{"request_id", request.RequestId()}});
+          } else {
+            reply(std::move(failure));
+          }
+        }
+      },
+      UseAwaitable{});
+}
+
+void Server::Impl::Decorate(const Request& request, Response& response) const {
+  const auto& decorator = router.Decorator();
+  if (!decorator) return;
+  try {
+    decorator(request, response);
+  } catch (const std::exception& e) {
+    log::Error("response decorator failed",
+               {{"request_id", request.RequestId()}, {"error", e.what()}});
+  }
+}
+
+Request Server::Impl::BareRequest(const RequestParser* parser, std::string request_id,
+                                  const std::string& remote) const {
+  Request request;
+  if (parser != nullptr && !parser->method.empty()) {
+    if (const auto method = ParseMethod(parser->method)) {
+      try {
+        request = Request(*method, parser->target);
+      } catch (const Error&) {
+        // An unusable target: the decorator sees "/" and the method.
+        request = Request(*method, "/");
+      }
+    }
+  }
+  request.SetRequestId(std::move(request_id));
+  request.SetRemoteAddress(remote);
+  request.SetClientAddress(ResolveClientAddress(remote, Headers{}, config.trusted_proxies));
+  return request;
 }
 
 void Server::Impl::Record(Worker& worker, const Exchange& exchange, int status,
@@ -1017,6 +1120,35 @@ Response Server::Impl::Readiness(const Request& request) const {
   body["checks"] = checks;
   res.body = body.dump();
   return res;
+}
+
+namespace detail {
+
+IoThread& CurrentIoThread() noexcept {
+  thread_local IoThread current;
+  return current;
+}
+
+}  // namespace detail
+
+bool OnIoThread() noexcept { return detail::CurrentIoThread().ioc != nullptr; }
+
+void Offload(std::function<void()> blocking, std::function<void()> then) {
+  const auto& current = detail::CurrentIoThread();
+  if (current.ioc == nullptr || current.pool == nullptr) {
+    throw Error(ErrorCode::kFailedPrecondition, "http::Offload needs a server I/O thread");
+  }
+  net::post(*current.pool, [blocking = std::move(blocking), then = std::move(then),
+                            ioc = current.ioc]() mutable {
+    try {
+      blocking();
+    } catch (const std::exception& e) {
+      log::Error("offloaded work threw", {{"error", e.what()}});
+    } catch (...) {
+      log::Error("offloaded work threw a non-standard exception");
+    }
+    net::post(*ioc, std::move(then));
+  });
 }
 
 Server::Server(ServerConfig config, Router router, metrics::Registry& registry)

@@ -105,7 +105,7 @@ Gateway::Gateway(GatewayConfig config, metrics::Registry& registry, const Clock&
           },
           identities_, ExternalIssuerFor(config_, oidc_jwks_.get(), clock)),
       limiter_(config_.rate_limits, clock),
-      handler_(routes_, permissions_, authenticator_, limiter_, upstreams_,
+      handler_(routes_, permissions_, authenticator_, identities_, limiter_, upstreams_,
                registry.Counter("dbaas_gateway_denied_total",
                                 "Requests the gateway refused itself, by status and reason.",
                                 {"status", "reason"})) {}
@@ -119,7 +119,12 @@ void Gateway::Register(http::Router& router) const {
                return response;
              },
              {.non_blocking = true});
-  const auto handler = [this](const http::Request& request) { return handler_.Handle(request); };
+  const auto handler = [this](const http::Request& request, http::Reply reply) {
+    handler_.Handle(request, std::move(reply));
+  };
+  router.SetResponseDecorator([this](const http::Request& request, http::Response& response) {
+    handler_.DecorateServerAnswer(request, response);
+  });
   std::vector<std::string> patterns = RoutePatterns(permissions_);
   patterns.emplace_back("/");
   std::string catch_all;
@@ -131,7 +136,7 @@ void Gateway::Register(http::Router& router) const {
     for (const auto method :
          {http::Method::kGet, http::Method::kPost, http::Method::kPut, http::Method::kPatch,
           http::Method::kDelete, http::Method::kOptions}) {
-      router.Add(method, pattern, handler);
+      router.AddAsync(method, pattern, handler);
     }
   }
 }

@@ -34,10 +34,11 @@ class Gateway {
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
 
-  /// Registers GET /v1/openapi.json (the embedded OpenAPI document, public) and the handler
-  /// for every route of the tables, for every method, plus catch-all
+  /// Registers GET /v1/openapi.json (the embedded OpenAPI document, public) and the
+  /// (asynchronous) handler for every route of the tables, for every method, plus catch-all
   /// patterns (up to 16 segments) so unknown paths get the gateway's own answer: NOT_FOUND
-  /// (with a /v1 suggestion for other API versions) and the rate-limit headers.
+  /// (with a /v1 suggestion for other API versions) and the rate-limit headers. Sets the
+  /// router's response decorator, so the server's own answers carry the rate-limit headers too.
   void Register(http::Router& router) const;
 
   /// Named checks for /readyz: "access-control" always, and one per other configured service.

@@ -11,6 +11,10 @@ std::string Unconfigured(std::string_view service) {
 
 }  // namespace
 
+constexpr std::size_t kUnavailable = 5;
+constexpr std::size_t kTimeout = 6;
+constexpr const char* kOutcomes[] = {"1xx", "2xx", "3xx", "4xx", "5xx", "unavailable", "timeout"};
+
 Upstreams::Upstreams(std::map<std::string, std::string, std::less<>> base_urls,
                      std::chrono::milliseconds timeout, metrics::Registry& registry)
     : base_urls_(std::move(base_urls)),
@@ -30,6 +34,7 @@ Upstreams::Upstreams(std::map<std::string, std::string, std::less<>> base_urls,
   proxy.breaker.failure_threshold = 5;
   proxy.breaker.open_duration = std::chrono::seconds(5);
   proxy.user_agent = "dbaas-gateway";
+  async_client_ = std::make_unique<http::AsyncClient>(proxy);
   proxy_client_ = std::make_unique<http::Client>(proxy);
 
   http::ClientConfig internal;
@@ -41,6 +46,15 @@ Upstreams::Upstreams(std::map<std::string, std::string, std::less<>> base_urls,
   internal.breaker.open_duration = std::chrono::seconds(2);
   internal.user_agent = "dbaas-gateway";
   internal_client_ = std::make_unique<http::Client>(internal);
+
+  // Label lookups take the family's lock and build strings: do them once, not per request.
+  for (const auto& [name, url] : base_urls_) {
+    auto& m = service_metrics_[name];
+    for (std::size_t i = 0; i < m.outcomes.size(); ++i) {
+      m.outcomes[i] = &requests_.WithLabels({name, kOutcomes[i]});
+    }
+    m.duration = &duration_.WithLabels({name});
+  }
 }
 
 Upstreams::~Upstreams() = default;
@@ -61,16 +75,56 @@ const std::string& Upstreams::BaseUrl(std::string_view service) const {
   return it->second;
 }
 
-http::ClientResponse Upstreams::Forward(std::string_view service, http::Method method,
-                                        const std::string& target, http::Headers headers,
-                                        std::string body) {
+http::ClientRequest Upstreams::ProxyRequest(std::string_view service, http::Method method,
+                                            const std::string& target, http::Headers headers,
+                                            std::string body) const {
   http::ClientRequest request;
   request.method = method;
-  request.url = BaseUrl(service) + target;
+  const auto& base = BaseUrl(service);
+  request.url.reserve(base.size() + target.size());
+  request.url += base;
+  request.url += target;
   request.headers = std::move(headers);
   request.body = std::move(body);
   request.timeout = timeout_;
-  return Send(*proxy_client_, service, std::move(request), true);
+  return request;
+}
+
+http::ClientResponse Upstreams::Forward(std::string_view service, http::Method method,
+                                        const std::string& target, http::Headers headers,
+                                        std::string body) {
+  return Send(*proxy_client_, service,
+              ProxyRequest(service, method, target, std::move(headers), std::move(body)), true);
+}
+
+void Upstreams::ForwardAsync(std::string_view service, http::Method method,
+                             const std::string& target, http::Headers headers, std::string body,
+                             std::function<void(http::AsyncResult)> done) {
+  auto request = ProxyRequest(service, method, target, std::move(headers), std::move(body));
+  const auto start = std::chrono::steady_clock::now();
+  if (request.url.starts_with("https://")) {
+    // The asynchronous client speaks plain HTTP: TLS upstreams take the blocking client.
+    auto result = std::make_shared<http::AsyncResult>();
+    http::Offload(
+        [this, service = std::string(service), request = std::move(request), result]() mutable {
+          try {
+            result->response = Send(*proxy_client_, service, std::move(request), true);
+          } catch (const Error& e) {
+            result->error = e;
+          }
+        },
+        [result, done = std::move(done)] { done(std::move(*result)); });
+    return;
+  }
+  async_client_->Send(std::move(request), [this, service = std::string(service), start,
+                                           done = std::move(done)](http::AsyncResult result) {
+    if (result.response) {
+      Count(service, Outcome(*result.response), start);
+    } else if (result.error) {
+      result.error = Failure(service, *result.error, start, true);
+    }
+    done(std::move(result));
+  });
 }
 
 http::ClientResponse Upstreams::Call(std::string_view service, http::ClientRequest request) {
@@ -78,31 +132,42 @@ http::ClientResponse Upstreams::Call(std::string_view service, http::ClientReque
   return Send(*internal_client_, service, std::move(request), false);
 }
 
+std::size_t Upstreams::Outcome(const http::ClientResponse& response) const noexcept {
+  const int cls = response.status / 100;
+  return cls >= 1 && cls <= 5 ? static_cast<std::size_t>(cls - 1) : 4;
+}
+
+void Upstreams::Count(std::string_view service, std::size_t outcome,
+                      std::chrono::steady_clock::time_point start) {
+  const auto it = service_metrics_.find(service);
+  if (it == service_metrics_.end()) return;
+  it->second.outcomes[outcome]->Inc();
+  it->second.duration->Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+Error Upstreams::Failure(std::string_view service, const Error& error,
+                         std::chrono::steady_clock::time_point start, bool record) {
+  const std::string name(service);
+  if (error.Code() == ErrorCode::kDeadlineExceeded) {
+    if (record) Count(service, kTimeout, start);
+    return Error(ErrorCode::kDeadlineExceeded, "service " + name + " did not answer in time", {},
+                 {"retry later; the operation may still complete"});
+  }
+  if (record) Count(service, kUnavailable, start);
+  return Error(ErrorCode::kUnavailable, "service " + name + " is unavailable", {},
+               {"retry later"});
+}
+
 http::ClientResponse Upstreams::Send(http::Client& client, std::string_view service,
                                      http::ClientRequest request, bool record) {
-  const std::string name(service);
   const auto start = std::chrono::steady_clock::now();
-  const auto count = [&](const char* outcome) {
-    if (!record) return;
-    requests_.WithLabels({name, outcome}).Inc();
-    duration_.WithLabels({name}).Observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  };
   try {
     auto response = client.Send(std::move(request));
-    static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
-    const int cls = response.status / 100;
-    count(cls >= 1 && cls <= 5 ? kClasses[cls - 1] : "5xx");
+    if (record) Count(service, Outcome(response), start);
     return response;
   } catch (const Error& e) {
-    if (e.Code() == ErrorCode::kDeadlineExceeded) {
-      count("timeout");
-      throw Error(ErrorCode::kDeadlineExceeded, "service " + name + " did not answer in time", {},
-                  {"retry later; the operation may still complete"});
-    }
-    count("unavailable");
-    throw Error(ErrorCode::kUnavailable, "service " + name + " is unavailable", {},
-                {"retry later"});
+    throw Failure(service, e, start, record);
   }
 }
 

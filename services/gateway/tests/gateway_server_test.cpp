@@ -1,8 +1,14 @@
 // The gateway on a bare server in front of fake services: forwarding, headers and failure modes.
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <atomic>
 #include <thread>
+#include <vector>
 
 #include "dbaas/auth/api_key.hpp"
 #include "dbaas/auth/role.hpp"
@@ -144,6 +150,60 @@ TEST_F(GatewayServer, DeadUpstreamFailsFastAndSlowUpstreamTimesOut) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1200ms);
 }
 
+TEST_F(GatewayServer, ForwardsConcurrentAndLargeRequests) {
+  http::ServerConfig config;
+  config.io_threads = 2;
+  GatewayUnderTest gw(
+      Upstreams(), [](GatewayConfig& c) { c.rate_limits.writes = {100000, 1, 100000}; },
+      SystemClock::Instance(), config);
+  const auto token = AdminToken();
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      http::Client client;
+      for (int i = 0; i < 20; ++i) {
+        const auto body = json{{"name", "t" + std::to_string(t) + "-" + std::to_string(i)}}.dump();
+        http::ClientRequest req;
+        req.method = http::Method::kPost;
+        req.url = "http://127.0.0.1:" + std::to_string(gw.Port()) + "/v1/instances";
+        req.headers = Bearer(token);
+        req.headers.Set("Content-Type", "application/json");
+        req.body = body;
+        const auto r = client.Send(req);
+        if (r.status != 200 || r.Json()["body"] != body) ++wrong;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+
+  // Close to the server's 1 MiB body limit, both ways.
+  const auto large = json{{"name", std::string(900 * 1024, 'x')}}.dump();
+  const auto r = gw.Call(http::Method::kPost, "/v1/instances", Bearer(token), large);
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.Json()["body"], large);
+}
+
+TEST_F(GatewayServer, ServiceDyingMidRunIsUnavailableQuickly) {
+  GatewayUnderTest gw(Upstreams());
+  const auto token = AdminToken();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(gw.Call(http::Method::kGet, "/v1/instances", Bearer(token)).status, 200);
+  }
+  provisioning_.reset();  // the pooled keep-alive connections die with it
+  for (int i = 0; i < 8; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    ExpectError(gw.Call(http::Method::kGet, "/v1/instances", Bearer(token)), 503, "UNAVAILABLE");
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms);
+  }
+  const auto text = gw.Registry().Expose();
+  EXPECT_NE(text.find("dbaas_gateway_upstream_requests_total{service=\"provisioning\","
+                      "outcome=\"unavailable\"} 8"),
+            std::string::npos)
+      << text;
+}
+
 TEST_F(GatewayServer, BadTokensAreRejectedWithoutIntrospection) {
   GatewayUnderTest gw(Upstreams());
   const auto identity = IdentityWithRole("usr_admin", "", "platform-admin");
@@ -216,8 +276,56 @@ TEST_F(GatewayServer, OversizedBodiesAreRefusedByTheServer) {
   GatewayUnderTest gw(Upstreams(), {}, SystemClock::Instance(), config);
   const auto r = gw.Call(http::Method::kPost, "/v1/tenants", Bearer(AdminToken()),
                          "\"" + std::string(4096, 'a') + "\"");
-  EXPECT_EQ(r.status, 413);
-  EXPECT_EQ(r.Json()["error"]["code"], "PAYLOAD_TOO_LARGE");
+  ExpectError(r, 413, "PAYLOAD_TOO_LARGE");
+}
+
+// Sends raw bytes to 127.0.0.1:`port` and returns everything read until the server closes
+// (or 2 s pass).
+std::string RawExchange(std::uint16_t port, const std::string& bytes) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval timeout{2, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  std::string out;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+    char buffer[4096];
+    for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) {
+      out.append(buffer, static_cast<std::size_t>(n));
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+TEST_F(GatewayServer, AnswersOfTheServerItselfCarryTheRateLimitHeaders) {
+  http::ServerConfig config;
+  config.cors_origins = {"https://console.example.com"};
+  GatewayUnderTest gw(Upstreams(), {}, SystemClock::Instance(), config);
+  const auto expect_limits = [](const http::ClientResponse& r, int status, const char* what) {
+    EXPECT_EQ(r.status, status) << what << ": " << r.body;
+    EXPECT_TRUE(r.Header("RateLimit-Policy").has_value()) << what;
+    EXPECT_TRUE(r.Header("RateLimit").has_value()) << what;
+    EXPECT_EQ(r.Header("Referrer-Policy"), "no-referrer") << what;
+  };
+  expect_limits(gw.Call(http::Method::kGet, "/v1/openapi.json"), 200, "the OpenAPI document");
+  expect_limits(gw.Call(http::Method::kGet, "/livez"), 200, "a built-in route");
+  std::string deep;
+  for (int i = 0; i < 20; ++i) deep += "/s";
+  expect_limits(gw.Call(http::Method::kGet, deep), 404, "the router's own 404");
+  http::Headers preflight;
+  preflight.Set("Origin", "https://console.example.com");
+  preflight.Set("Access-Control-Request-Method", "POST");
+  expect_limits(gw.Call(http::Method::kOptions, "/v1/tenants", preflight), 204,
+                "a CORS preflight");
+
+  const auto malformed = RawExchange(gw.Port(), "GET /v1/tenants HTTP/1.1\r\nBad Header\r\n\r\n");
+  EXPECT_TRUE(malformed.starts_with("HTTP/1.1 400")) << malformed;
+  EXPECT_NE(malformed.find("\r\nRateLimit-Policy: "), std::string::npos) << malformed;
+  EXPECT_NE(malformed.find("\r\nRateLimit: "), std::string::npos) << malformed;
 }
 
 TEST_F(GatewayServer, CountsDenialsByReasonAndUpstreamLatency) {

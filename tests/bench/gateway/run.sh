@@ -2,7 +2,7 @@
 # Compares the gateway with nginx proxy_pass and with no proxy at all, in one run, on one cheap
 # authenticated GET served by access-control (GET /v1/tenants/<id>: JWT check + one database read).
 # Usage: tests/bench/gateway/run.sh [--build-dir DIR] [--duration 10s] [--connections 50]
-#                                   [--warmup 2s] [--probe 5s] [--perf FILE]
+#                                   [--warmup 2s] [--probe 5s] [--cheap 1] [--perf FILE]
 # Needs: a Release build of dbaas-gateway and dbaas-access-control (see docs/benchmarks.md),
 # PostgreSQL 15 and nats-server (deploy/local/install-deps), nginx (nginx-light), wrk, curl,
 # python3.
@@ -23,6 +23,10 @@
 # Then, with --probe (default 5s; 0 skips it), the three paths again with one connection
 # (wrk -t1 -c1): without queueing at the backend, p50(gateway) - p50(direct) is the gateway's own
 # per-request latency, which at 50 connections is buried in the backend's queueing noise.
+# Then, unless --cheap 0, the three paths again at 50 connections on a cheap backend answer:
+# GET /.well-known/jwks.json (public; access-control serves it from memory, no database), so
+# the proxies' own cost is not hidden behind the database read. It is a public route: the
+# gateway checks no token there (routing, rate limiter, header policy and forwarding only).
 # --perf FILE also records the gateway with `perf record -g` during its measured run (read it
 # with `perf report -i FILE --no-children`); the numbers of that run include perf's overhead.
 set -euo pipefail
@@ -33,6 +37,7 @@ duration=10s
 connections=50
 warmup=2s
 probe=5s
+cheap=1
 perf_out=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -41,8 +46,9 @@ while [[ $# -gt 0 ]]; do
     --connections) connections="$2"; shift 2 ;;
     --warmup) warmup="$2"; shift 2 ;;
     --probe) probe="$2"; shift 2 ;;
+    --cheap) cheap="$2"; shift 2 ;;
     --perf) perf_out="$(realpath -m -- "$2")"; shift 2 ;;
-    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -212,7 +218,7 @@ measure() {
   wrk -t"$wrk_threads" -c"$wrk_conns" -d"$warmup" -H "Authorization: Bearer $token" "$url" >/dev/null
   local p0 b0 p1 b1 t0 t1 perf_pid=""
   if [[ -n "$perf_out" && "$label" == gateway && "$wrk_conns" == "$connections" ]]; then
-    perf record -q -g -F 499 -p "$gw_pid" -o "$perf_out" 2>"$work/perf.log" &
+    perf record -q -g -F "${DBAAS_BENCH_PERF_HZ:-499}" -p "$gw_pid" -o "$perf_out" 2>"$work/perf.log" &
     perf_pid=$!
     sleep 0.5
   fi
@@ -245,6 +251,21 @@ if [[ "$probe" != 0 ]]; then
   p_direct="$(measure "$ac_port" direct)"
   p_nginx="$(measure "$nginx_port" nginx "$nginx_pid" "${nginx_workers[@]}")"
   p_gateway="$(measure "$gw_port" gateway "$gw_pid")"
+fi
+if [[ "$cheap" != 0 ]]; then
+  tenant_path="$path"
+  path="/.well-known/jwks.json"
+  expected="$(curl -fsS "http://127.0.0.1:$ac_port$path")"
+  for port in "$nginx_port" "$gw_port"; do
+    got="$(curl -fsS "http://127.0.0.1:$port$path")" ||
+      { echo "GET $path on port $port failed" >&2; exit 1; }
+    [[ "$got" == "$expected" ]] || { echo "port $port answers a different JWKS: $got" >&2; exit 1; }
+  done
+  wrk_threads=2 wrk_conns="$connections" wrk_duration="$duration"
+  c_direct="$(measure "$ac_port" direct-cheap)"
+  c_nginx="$(measure "$nginx_port" nginx-cheap "$nginx_pid" "${nginx_workers[@]}")"
+  c_gateway="$(measure "$gw_port" gateway-cheap "$gw_pid")"
+  path="$tenant_path"
 fi
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -291,4 +312,18 @@ if [[ "$probe" != 0 ]]; then
   awk -v d50="$pd50" -v d99="$pd99" -v n50="$pn50" -v n99="$pn99" -v g50="$pg50" -v g99="$pg99" \
     'BEGIN { printf "added latency at 1 connection: gateway p50 %+.3f ms, p99 %+.3f ms;" \
              " nginx p50 %+.3f ms, p99 %+.3f ms\n", g50 - d50, g99 - d99, n50 - d50, n99 - d99 }'
+fi
+if [[ "$cheap" != 0 ]]; then
+  echo
+  echo "cheap backend: wrk -t2 -c$connections -d$duration --latency, GET /.well-known/jwks.json" \
+    "(public, no database; the gateway checks no token here)"
+  table "$c_direct" "$c_nginx" "$c_gateway"
+  read -r _ cd50 cd99 _ <<<"$c_direct"
+  read -r cn_rps cn50 cn99 _ <<<"$c_nginx"
+  read -r cg_rps cg50 cg99 _ <<<"$c_gateway"
+  awk -v g="$cg_rps" -v n="$cn_rps" -v d50="$cd50" -v d99="$cd99" -v n50="$cn50" -v n99="$cn99" \
+    -v g50="$cg50" -v g99="$cg99" 'BEGIN {
+       printf "cheap backend gateway/nginx throughput: %.2fx\n", g / n
+       printf "cheap backend added latency: gateway p50 %+.3f ms, p99 %+.3f ms;" \
+              " nginx p50 %+.3f ms, p99 %+.3f ms\n", g50 - d50, g99 - d99, n50 - d50, n99 - d99 }'
 fi

@@ -1,5 +1,9 @@
 #include "domain/traceparent.hpp"
 
+#include <bit>
+#include <cstdint>
+#include <cstring>
+
 #include "dbaas/common/crypto.hpp"
 
 namespace dbaas::gateway {
@@ -16,12 +20,46 @@ bool AllZero(std::string_view text) noexcept {
   return text.find_first_not_of('0') == std::string_view::npos;
 }
 
-// A random lower-case hex id of `bytes` bytes that is not all zeros.
+// Trace and span ids must be unique, not secret: a per-thread xoshiro256** seeded from the OS
+// CSPRNG replaces an OpenSSL RAND_bytes call per request.
+std::uint64_t NextRandom() {
+  struct Rng {
+    std::uint64_t s[4];
+    Rng() {
+      const auto seed = crypto::RandomBytes(sizeof(s));
+      std::memcpy(s, seed.data(), sizeof(s));
+      if ((s[0] | s[1] | s[2] | s[3]) == 0) s[0] = 1;
+    }
+    std::uint64_t Next() {
+      const std::uint64_t result = std::rotl(s[1] * 5, 7) * 9;
+      const std::uint64_t t = s[1] << 17;
+      s[2] ^= s[0];
+      s[3] ^= s[1];
+      s[1] ^= s[2];
+      s[0] ^= s[3];
+      s[2] ^= t;
+      s[3] = std::rotl(s[3], 45);
+      return result;
+    }
+  };
+  thread_local Rng rng;
+  return rng.Next();
+}
+
+// A random lower-case hex id of `bytes` bytes (8 or 16) that is not all zeros.
 std::string RandomHexId(std::size_t bytes) {
-  while (true) {
-    auto id = crypto::HexEncode(crypto::RandomBytes(bytes));
-    if (!AllZero(id)) return id;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(bytes * 2, '0');
+  while (AllZero(id)) {
+    for (std::size_t word = 0; word * 8 < bytes; ++word) {
+      std::uint64_t v = NextRandom();
+      for (std::size_t i = 0; i < 16 && word * 16 + i < id.size(); ++i) {
+        id[word * 16 + i] = kHex[v & 0xF];
+        v >>= 4;
+      }
+    }
   }
+  return id;
 }
 
 }  // namespace

@@ -14,7 +14,7 @@ bool IsValidTraceparent(std::string_view value) noexcept;
 
 /// The traceparent to send upstream: the incoming trace id and flags with a new parent id (the
 /// gateway's own span) when `incoming` is valid, else a new trace with the sampled flag unset.
-/// Uses the OS CSPRNG; thread-safe.
+/// Ids come from a per-thread PRNG seeded by the OS CSPRNG; thread-safe.
 std::string NextTraceparent(const std::optional<std::string>& incoming);
 
 }  // namespace dbaas::gateway

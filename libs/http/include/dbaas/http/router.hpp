@@ -18,6 +18,22 @@ namespace dbaas::http {
 /// client-visible failures; any other exception becomes INTERNAL "internal error".
 using Handler = std::function<Response(const Request&)>;
 
+/// Answers an asynchronous request. Call it exactly once, from any thread; the server writes the
+/// response on the connection's I/O thread. When every copy is destroyed uncalled, the request
+/// is answered INTERNAL "internal error".
+using Reply = std::function<void(Response)>;
+
+/// Runs on the I/O thread and must not block. `request` stays valid until `reply` is called.
+/// An exception thrown before replying is answered like a Handler's (dbaas::Error by its code,
+/// anything else INTERNAL); after a reply it is logged and ignored.
+using AsyncHandler = std::function<void(const Request& request, Reply reply)>;
+
+/// Adds headers to every response the Server writes (handlers', asynchronous handlers', the
+/// router's 404/405, CORS preflights, built-in routes and the 400/413/431/503 answers to
+/// unusable requests, where `request` carries only what was known: request id, addresses and,
+/// when parsed, method and target). Runs on the I/O thread; must not block or throw.
+using ResponseDecorator = std::function<void(const Request& request, Response& response)>;
+
 struct RouteOptions {
   /// Run the handler on the I/O thread instead of the handler pool, saving two thread hops.
   /// Only for handlers that never block (no database, no network, no locks held for long).
@@ -29,6 +45,7 @@ struct RouteMatch {
   enum class Outcome { kMatched, kNotFound, kMethodNotAllowed };
   Outcome outcome = Outcome::kNotFound;
   const Handler* handler = nullptr;  // kMatched only; owned by the Router
+  const AsyncHandler* async_handler = nullptr;  // kMatched on an AddAsync route; else null
   RouteOptions options;
   std::string pattern;                                      // kMatched only
   std::vector<std::pair<std::string, std::string>> params;  // decoded, kMatched only
@@ -55,6 +72,16 @@ class Router {
   /// Throws std::invalid_argument for a malformed pattern or a duplicate (method, pattern).
   void Add(Method method, std::string pattern, Handler handler, RouteOptions options = {});
 
+  /// An asynchronous route (see AsyncHandler); it always runs on the I/O thread. Throws like
+  /// Add().
+  void AddAsync(Method method, std::string pattern, AsyncHandler handler);
+
+  /// Sets the decorator the Server applies to every response it writes (replacing any earlier
+  /// one). Call during start-up.
+  void SetResponseDecorator(ResponseDecorator decorator);
+  /// The decorator set, or an empty function.
+  const ResponseDecorator& Decorator() const noexcept;
+
   void Get(std::string pattern, Handler h, RouteOptions o = {}) {
     Add(Method::kGet, std::move(pattern), std::move(h), o);
   }
@@ -75,8 +102,8 @@ class Router {
   RouteMatch Match(Method method, std::string_view raw_path) const;
 
   /// Matches `request`, stores the route in it and calls the handler. Throws Error{NOT_FOUND}
-  /// or Error{METHOD_NOT_ALLOWED} (use Match() to get the Allow list). For tests and for
-  /// composing routers; the Server uses Match() itself.
+  /// or Error{METHOD_NOT_ALLOWED} (use Match() to get the Allow list), and Error{INTERNAL} for
+  /// an asynchronous route. For tests and for composing routers; the Server uses Match() itself.
   Response Dispatch(Request& request) const;
 
   /// The NOT_FOUND (with a trailing-slash suggestion when that spelling exists) or

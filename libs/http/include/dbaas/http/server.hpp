@@ -18,8 +18,10 @@ namespace dbaas::http {
 ///
 /// Every request passes, in order: request id (X-Request-Id), exception barrier and error
 /// mapping, CORS, access log, metrics; then the built-in GET /livez, /readyz and /metrics, then
-/// the Router. Handlers run on a pool of `handler_threads` unless their route is non-blocking.
-/// Limits from ServerConfig answer 413, 431, 400 or 503 with the standard error body.
+/// the Router. Handlers run on a pool of `handler_threads` unless their route is non-blocking;
+/// asynchronous routes (Router::AddAsync) run on the I/O thread and may use http::Offload and
+/// http::AsyncClient there. Limits from ServerConfig answer 413, 431, 400 or 503 with the
+/// standard error body. Every response, these included, passes the Router's ResponseDecorator.
 class Server {
  public:
   /// `registry` receives the http_* metrics and is served on /metrics; it must outlive the
