@@ -71,7 +71,9 @@ class DatabaseApi : public test::ProvisioningApi {
 
   static std::vector<std::string> NamesIn(const http::ClientResponse& r, const char* key) {
     std::vector<std::string> out;
-    for (const auto& item : r.Json()[key]) out.push_back(item["name"].get<std::string>());
+    const auto body = r.Json();  // kept alive: the loop walks into it
+    EXPECT_TRUE(body.contains(key)) << r.body;
+    for (const auto& item : body[key]) out.push_back(item["name"].get<std::string>());
     return out;
   }
 
