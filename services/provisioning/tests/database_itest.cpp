@@ -233,6 +233,12 @@ class DatabaseApi : public test::ProvisioningApi {
         Call(Method::kDelete, Path(i, "/databases/x%22%3B%20DROP%20DATABASE%20postgres")).status,
         400);
     EXPECT_EQ(Call(Method::kDelete, Path(i, "/users/a%60b")).status, 400);
+    // The platform's own administrator is out of reach.
+    EXPECT_EQ(Call(Method::kDelete, Path(i, "/users/" + i.admin_user)).status, 400);
+    EXPECT_EQ(
+        Call(Method::kPost, Path(i, "/users/" + i.admin_user + ":rotate-password"), json::object())
+            .status,
+        400);
     EXPECT_EQ(
         Call(Method::kPost, Path(i, "/users/'%20OR%201=1:rotate-password"), json::object()).status,
         400);
