@@ -74,6 +74,11 @@ TEST(PermissionTable, ResolvesOverridesAndMethodDefaults) {
   EXPECT_EQ(need("GET", "/v1/engines"), "engines:read");
   EXPECT_EQ(need("POST", "/v1/signing-keys:rotate"), "signing-keys:update");
   EXPECT_EQ(need("POST", "/v1/users/usr_1/roles"), "users:update");
+  EXPECT_EQ(need("POST", "/v1/instances/ins_1/databases"), "databases:create");
+  EXPECT_EQ(need("DELETE", "/v1/instances/ins_1/databases/orders"), "databases:delete");
+  EXPECT_EQ(need("POST", "/v1/instances/ins_1/users/app:rotate-password"), "databases:update");
+  EXPECT_EQ(need("POST", "/v1/instances/ins_1/grants"), "databases:create");
+  EXPECT_EQ(need("POST", "/v1/instances/ins_1/grants:revoke"), "databases:delete");
 }
 
 TEST(PermissionTable, FailsClosedForRoutesItDoesNotKnow) {

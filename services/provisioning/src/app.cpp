@@ -11,8 +11,10 @@
 #include "dbaas/runtime/local_runtime.hpp"
 #include "dbaas/service/caller_verifier.hpp"
 #include "dbaas/service/periodic_worker.hpp"
+#include "domain/database_service.hpp"
 #include "domain/instance_service.hpp"
 #include "domain/operation_runner.hpp"
+#include "handlers/database_handlers.hpp"
 #include "handlers/instance_handlers.hpp"
 #include "repository/pg_provisioning_repository.hpp"
 
@@ -87,6 +89,8 @@ struct Components {
         instances(repository, engines::DetectEngines(), ctx.master_keys, ctx.clock),
         runner(repository, runtime, ctx.master_keys, settings.runner),
         handlers(instances, callers),
+        databases(repository, ctx.master_keys),
+        database_handlers(databases, callers),
         tenants(ctx.pool, ctx.nats, TenantConsumerConfig(),
                 [this](const events::Event& e, store::Tx& tx) { OnTenantEvent(repository, e, tx); }) {}
 
@@ -97,6 +101,8 @@ struct Components {
   InstanceService instances;
   OperationRunner runner;
   InstanceHandlers handlers;
+  DatabaseService databases;
+  DatabaseHandlers database_handlers;
   events::Consumer tenants;
 };
 
@@ -112,6 +118,7 @@ service::Definition Definition() {
     if (!ctx.config.Problems().empty()) return;  // the host reports them all
     auto components = std::make_shared<Components>(ctx, std::move(settings));
     components->handlers.Register(ctx.router);
+    components->database_handlers.Register(ctx.router);
     auto* c = components.get();
     ctx.workers.push_back(service::Worker{"tenant-events", [c] { c->tenants.Start(); },
                                           [c] { c->tenants.Stop(); }});

@@ -55,6 +55,8 @@ auth::RouteTable DefaultPermissionTable() {
   for (const char* sub : {"databases", "users", "roles", "grants"}) {
     t.AddCollection(std::string("/v1/instances/{instance_id}/") + sub, "databases");
   }
+  t.Add({"POST", "/v1/instances/{instance_id}/users/{id}:rotate-password", "databases", "update"});
+  t.Add({"POST", "/v1/instances/{instance_id}/grants:revoke", "databases", "delete"});
   t.AddCollection("/v1/operations", "operations");
   // backup
   t.AddCollection("/v1/instances/{instance_id}/backups", "backups");
