@@ -32,17 +32,25 @@ constexpr const char* kDefaultUrl = "http://127.0.0.1:8080";
 constexpr const char* kDefaultTimeout = "10m";
 constexpr std::chrono::milliseconds kPollInterval{500};
 
-const std::vector<OptionSpec> kGlobalOptions = {
-    {"config", "PATH",
-     "config file (default: $DBAASCTL_CONFIG, else ~/.config/dbaasctl/config.json)"},
-    {"output", "FORMAT",
-     "table or json (default: $DBAASCTL_OUTPUT, else table on a terminal, json otherwise)"},
-    {"help", "", "show help for the command"},
-};
+// Function-local statics: built on first use, so a throwing allocation is not at load time.
+const std::vector<OptionSpec>& GlobalOptions() {
+  static const std::vector<OptionSpec> options = {
+      {"config", "PATH",
+       "config file (default: $DBAASCTL_CONFIG, else ~/.config/dbaasctl/config.json)"},
+      {"output", "FORMAT",
+       "table or json (default: $DBAASCTL_OUTPUT, else table on a terminal, json otherwise)"},
+      {"help", "", "show help for the command"},
+  };
+  return options;
+}
 
-const OptionSpec kWait{"wait", "", "follow the operation until it has succeeded or failed"};
-const OptionSpec kTimeout{"timeout", "DURATION",
-                          "give up waiting after this long, e.g. 90s, 10m, 1h (default 10m)"};
+OptionSpec WaitOption() {
+  return {"wait", "", "follow the operation until it has succeeded or failed"};
+}
+OptionSpec TimeoutOption() {
+  return {"timeout", "DURATION",
+          "give up waiting after this long, e.g. 90s, 10m, 1h (default 10m)"};
+}
 
 struct Context;
 
@@ -96,7 +104,7 @@ std::string OptionLines(const std::vector<OptionSpec>& options) {
   }
   std::string out;
   for (const auto& [left, help] : rows) {
-    out += "  " + left + std::string(width - left.size() + 2, ' ') + help + "\n";
+    out.append("  ").append(left).append(width - left.size() + 2, ' ').append(help) += '\n';
   }
   return out;
 }
@@ -116,7 +124,7 @@ std::string CommandHelp(const Command& c) {
   std::string out = "usage: " + Usage(c) + "\n\n" + c.summary + "\n";
   if (!c.description.empty()) out += "\n" + c.description + "\n";
   if (!c.options.empty()) out += "\nOptions:\n" + OptionLines(c.options);
-  out += "\nGlobal options:\n" + OptionLines(kGlobalOptions);
+  out += "\nGlobal options:\n" + OptionLines(GlobalOptions());
   return out;
 }
 
@@ -154,7 +162,7 @@ std::string TopHelp(const std::vector<Command>& commands) {
   return "dbaasctl: the command-line client of the dbaas public API (the gateway)\n\n"
          "usage: dbaasctl [global options] COMMAND [arguments] [options]\n\n"
          "Commands:\n" +
-         GroupHelp(commands, {}) + "\nGlobal options:\n" + OptionLines(kGlobalOptions) +
+         GroupHelp(commands, {}) + "\nGlobal options:\n" + OptionLines(GlobalOptions()) +
          "\nOutput: results go to stdout, errors and progress to stderr. `table` aligns the key\n"
          "fields for people; `json` prints the API's JSON, pretty, for scripts.\n\n" +
          kExitCodes +
@@ -563,8 +571,8 @@ std::vector<Command> Commands() {
                 {"label", "KEY=VALUE", "label", true},
                 {"deletion-protection", "", "refuse deletion until this is turned off"},
                 tenant,
-                kWait,
-                kTimeout},
+                WaitOption(),
+                TimeoutOption()},
                1,
                1,
                InstanceCreate});
@@ -587,7 +595,7 @@ std::vector<Command> Commands() {
                  "ID",
                  v + " an instance",
                  "Prints the operation; with --wait follows it until it finishes.",
-                 {kWait, kTimeout},
+                 {WaitOption(), TimeoutOption()},
                  1,
                  1,
                  [v](Context& ctx) { return InstanceLifecycle(ctx, v); }});
@@ -604,7 +612,7 @@ std::vector<Command> Commands() {
                "ID",
                "show a long-running operation",
                "With --wait follows it until it has succeeded or failed (exit code 7).",
-               {kWait, kTimeout},
+               {WaitOption(), TimeoutOption()},
                1,
                1,
                OperationGet});
@@ -640,7 +648,7 @@ bool IsGroup(const std::vector<Command>& commands, const std::vector<std::string
 
 int Dispatch(std::vector<std::string> args, std::ostream& out, std::ostream& err,
              const std::vector<Command>& commands) {
-  std::vector<OptionSpec> every = kGlobalOptions;
+  std::vector<OptionSpec> every = GlobalOptions();
   for (const auto& c : commands) every.insert(every.end(), c.options.begin(), c.options.end());
   auto words = ExtractCommandWords(args, every, [&](const std::vector<std::string>& so_far) {
     return so_far.empty() || IsGroup(commands, so_far);
@@ -683,7 +691,7 @@ int Dispatch(std::vector<std::string> args, std::ostream& out, std::ostream& err
     out << CommandHelp(*command);
     return 0;
   }
-  std::vector<OptionSpec> accepted = kGlobalOptions;
+  std::vector<OptionSpec> accepted = GlobalOptions();
   accepted.insert(accepted.end(), command->options.begin(), command->options.end());
   auto parsed = ParseArgs(accepted, args);
   const auto n = parsed.Positionals().size();

@@ -6,10 +6,10 @@
 
 #include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <system_error>
 
 #include "exit_code.hpp"
 
@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 }
 
 std::string ErrnoText() {
-  return std::strerror(errno);
+  return std::error_code(errno, std::generic_category()).message();
 }
 
 // Creates every missing directory of `dir` with mode 0700 (existing ones are left alone).
@@ -43,7 +43,8 @@ std::string StringField(const nlohmann::json& doc, const char* key) {
 }  // namespace
 
 std::optional<std::string> GetEnv(const char* name) {
-  const char* value = std::getenv(name);
+  // dbaasctl is single-threaded; nothing changes the environment while it runs.
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
   if (value == nullptr || *value == '\0') return std::nullopt;
   return std::string(value);
 }

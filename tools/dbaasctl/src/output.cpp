@@ -51,7 +51,9 @@ std::string FormatFields(const std::vector<std::pair<std::string, std::string>>&
   for (const auto& [key, value] : fields) width = std::max(width, key.size());
   std::string out;
   for (const auto& [key, value] : fields) {
-    out += TrimRight(key + ":" + std::string(width - key.size() + 2, ' ') + value) + '\n';
+    std::string line = key;
+    line.append(":").append(width - key.size() + 2, ' ').append(value);
+    out += TrimRight(std::move(line)) + '\n';
   }
   return out;
 }
