@@ -105,6 +105,11 @@ while read -r name _; do
   [ "$name" = gateway ] && gateway_port="$port"
 done <"$repo/deploy/local/services.conf"
 gw="http://127.0.0.1:$gateway_port"
+# Instances get ports from a window of their own, away from the default 16000-16999 that another
+# platform on this host (e2e.local_platform running alongside under ctest -j) would use.
+DBAAS_INSTANCE_PORT_MIN=$((17000 + (RANDOM % 29) * 100))
+DBAAS_INSTANCE_PORT_MAX=$((DBAAS_INSTANCE_PORT_MIN + 99))
+export DBAAS_INSTANCE_PORT_MIN DBAAS_INSTANCE_PORT_MAX
 
 # dbaasctl's config lives in the temporary directory; nothing of the caller's is touched.
 export DBAASCTL_CONFIG="$work/ctl/config.json"
