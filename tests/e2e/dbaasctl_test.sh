@@ -153,8 +153,8 @@ cat "$out"
 [ "$(stat -c %a "$(dirname "$DBAASCTL_CONFIG")")" = 700 ] || fail "config dir is not mode 0700"
 access="$(jq -r .access_token "$DBAASCTL_CONFIG")"
 refresh="$(jq -r .refresh_token "$DBAASCTL_CONFIG")"
-[ -n "$access" ] && [ "$access" != null ] || fail "no access token stored"
-[ -n "$refresh" ] && [ "$refresh" != null ] || fail "no refresh token stored"
+[[ -n "$access" && "$access" != null ]] || fail "no access token stored"
+[[ -n "$refresh" && "$refresh" != null ]] || fail "no refresh token stored"
 if grep -qF -- "$access" "$out" "$errf" || grep -qF -- "$refresh" "$out" "$errf" ||
   grep -qF -- "$DBAAS_ADMIN_PASSWORD" "$out" "$errf"; then
   fail "login printed a token or the password"
