@@ -313,7 +313,8 @@ struct LocalRuntime::Impl {
       cmd.argv = {Bin("postgres", "postgresql"), "-D", (dir / "data").string()};
       cmd.env = {"PGDATA", "PGPORT", "LC_ALL=C.UTF-8"};
     } else {
-      cmd.argv = {config.mariadbd.string(), "--defaults-file=" + (dir / "my.cnf").string()};
+      cmd.argv = {config.mariadbd.string(), "--defaults-file=" + (dir / "my.cnf").string(),
+                  "--tmpdir=" + (dir / "run").string()};
       if (init_file) cmd.argv.push_back("--init-file=" + init_file->string());
     }
     return cmd;
@@ -545,7 +546,10 @@ struct LocalRuntime::Impl {
                 "--datadir=" + (dir / "data").string(),
                 "--auth-root-authentication-method=normal",
                 "--skip-test-db",
-                "--skip-name-resolve"};
+                "--skip-name-resolve",
+                // Temporary tables in the instance's own directory: in the shared /tmp,
+                // install-db runs at once lose each other's tables now and then.
+                "--tmpdir=" + (dir / "run").string()};
     if (RunAs()) cmd.argv.push_back("--user=" + user.name);
     cmd.user = RunAs();
     cmd.cwd = dir;

@@ -43,6 +43,7 @@ struct MariaDbServer::Impl {
                     "--socket=" + socket.string(),
                     "--log-error=" + log.string(),
                     "--pid-file=" + (dir / "mariadbd.pid").string(),
+                    "--tmpdir=" + dir.string(),
                     "--innodb-buffer-pool-size=32M",
                     "--innodb-flush-log-at-trx-commit=2"};
     options.log_file = dir / "mariadbd.out";
@@ -77,8 +78,11 @@ MariaDbServer::MariaDbServer() : impl_(std::make_unique<Impl>()) {
   s.socket = s.dir / "mysqld.sock";
 
   detail::SpawnOptions install;
+  // Temporary tables in the server's own directory, not the shared /tmp where concurrent
+  // install-db runs lose each other's tables now and then.
   install.argv = {s.install_db, "--no-defaults", "--datadir=" + s.data.string(),
-                  "--auth-root-authentication-method=normal", "--skip-test-db"};
+                  "--auth-root-authentication-method=normal", "--skip-test-db",
+                  "--tmpdir=" + s.dir.string()};
   install.user = s.user;
   install.cwd = s.dir;
   const auto result = detail::Run(install, kCommandTimeout);

@@ -95,7 +95,17 @@ def as_db_user(cmd):
     return (["runuser", "-u", OS_USER, "--"] + cmd) if os.geteuid() == 0 else cmd
 
 
+def floor_dir(work):
+    """A directory the database OS user owns (initdb and mariadbd refuse root)."""
+    path = os.path.join(work, "floor")
+    os.makedirs(path, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(path, OS_USER)
+    return path
+
+
 def floor_postgres(work, port):
+    work = floor_dir(work)
     data = os.path.join(work, "pg-%d" % port)
     start = time.monotonic()
     subprocess.run(as_db_user([PG_BIN + "/initdb", "-D", data, "-U", "postgres", "-A", "trust"]),
@@ -108,10 +118,12 @@ def floor_postgres(work, port):
     subprocess.run(as_db_user([PG_BIN + "/pg_ctl", "-D", data, "-w", "-m", "fast", "stop"]),
                    check=True, stdout=subprocess.DEVNULL)
     shutil.rmtree(data)
+    os.remove(data + ".log")
     return created, time.monotonic() - start
 
 
 def floor_mariadb(work, port):
+    work = floor_dir(work)
     data = os.path.join(work, "my-%d" % port)
     os.makedirs(data)
     if os.geteuid() == 0:
