@@ -110,6 +110,12 @@ done <"$repo/deploy/local/services.conf"
 [ ${#names[@]} -gt 0 ] || fail "no service binary (services/<name>/dbaas-<name>) in $build_dir: build first"
 echo "services under test: ${names[*]}"
 
+# Instances on a port window of their own (below the ephemeral range, apart from
+# e2e.dbaasctl's 17000-19999), so parallel tests never race for one.
+DBAAS_INSTANCE_PORT_MIN=$((20000 + (RANDOM % 30) * 100))
+DBAAS_INSTANCE_PORT_MAX=$((DBAAS_INSTANCE_PORT_MIN + 99))
+export DBAAS_INSTANCE_PORT_MIN DBAAS_INSTANCE_PORT_MAX
+
 up_detached() {
   "$up" --detach --no-build --build-dir "$build_dir" --state-dir "$state" >"$out" 2>&1
 }

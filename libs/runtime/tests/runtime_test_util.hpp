@@ -27,8 +27,10 @@ class StateDir {
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
     ::chmod(path_.c_str(), 0755);
-    // Spread concurrent test binaries over the port space; the runtime skips taken ports anyway.
-    port_min_ = static_cast<std::uint16_t>(30000 + (::getpid() % 1500) * 20);
+    // Spread concurrent test binaries over 27000-31999: below Linux's ephemeral range
+    // (32768-60999), where the other fixtures' servers and every outgoing connection get their
+    // ports, so a restarted instance finds its port still free.
+    port_min_ = static_cast<std::uint16_t>(27000 + (::getpid() % 250) * 20);
   }
   ~StateDir() {
     try {

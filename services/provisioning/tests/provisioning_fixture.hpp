@@ -3,6 +3,7 @@
 // The fixture of provisioning's integration tests: real access-control and provisioning (with
 // the local runtime creating real servers) against throwaway PostgreSQL and NATS.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -65,7 +66,9 @@ class ProvisioningApi : public ::testing::Test {
     access_control_->Start();
     access_control_->RunInBackground();
 
-    const auto base = testing::FreePort();
+    // Instances get ports in 23000-26999: below the ephemeral range (32768-60999) the other
+    // fixtures' servers and outgoing connections use, so a restarted instance keeps its port.
+    const int base = 23000 + (::getpid() % 100) * 40;
     env_ = common;
     env_["DBAAS_DATABASE_URL"] = pg_->CreateDatabase("provisioning");
     env_["DBAAS_ACCESS_CONTROL_URL"] =
@@ -73,7 +76,7 @@ class ProvisioningApi : public ::testing::Test {
     env_["DBAAS_IDENTITY_CACHE_TTL"] = "1s";
     env_["DBAAS_RUNTIME_DIR"] = (state_ / "runtime").string();
     env_["DBAAS_INSTANCE_PORT_MIN"] = std::to_string(base);
-    env_["DBAAS_INSTANCE_PORT_MAX"] = std::to_string(std::min(65000, base + 200));
+    env_["DBAAS_INSTANCE_PORT_MAX"] = std::to_string(base + 39);
     env_["DBAAS_INSTANCE_FAST_INIT"] = "true";
     env_["DBAAS_OPERATION_LEASE"] = "3s";
     env_["DBAAS_HEALTH_INTERVAL"] = "1s";
