@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "app.hpp"
-#include "audit_database.hpp"
+#include "access_control_host.hpp"
 #include "dbaas/auth/key.hpp"
 #include "dbaas/common/crypto.hpp"
 #include "dbaas/http/client.hpp"
@@ -17,10 +17,6 @@
 #include "dbaas/metrics/registry.hpp"
 #include "dbaas/testing/servers.hpp"
 #include "openapi_document.hpp"
-
-namespace dbaas::access_control {
-service::Definition Definition();
-}
 
 namespace dbaas::gateway {
 namespace {
@@ -61,15 +57,7 @@ class GatewayIntegration : public ::testing::Test {
         {"DBAAS_STATE_DIR", state_dir_.string()},
         {"DBAAS_MASTER_KEY_FILE", (state_dir_ / "secrets" / "master.key").string()},
         {"DBAAS_LOG_LEVEL", "warn"}};
-    auto ac_env = common;
-    ac_env["DBAAS_DATABASE_URL"] = pg_->CreateDatabase("access_control");
-    ac_env["DBAAS_ADMIN_PASSWORD"] = admin_password_;
-    ac_env["DBAAS_LOGIN_SOURCE_MAX_FAILURES"] = "10000";
-    for (auto& [k, v] : access_control::test::AuditDatabaseSettings(*pg_)) ac_env[k] = v;
-    access_control_ =
-        std::make_unique<service::Host>(access_control::Definition(), LookupIn(ac_env));
-    access_control_->Start();
-    access_control_->RunInBackground();
+    access_control_ = access_control::test::StartAccessControl(*pg_, common, admin_password_);
 
     auto gw_env = common;
     gw_env["DBAAS_DATABASE_URL"] = pg_->CreateDatabase("gateway");

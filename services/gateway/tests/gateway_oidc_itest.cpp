@@ -5,17 +5,13 @@
 #include <nlohmann/json.hpp>
 
 #include "app.hpp"
-#include "audit_database.hpp"
+#include "access_control_host.hpp"
 #include "dbaas/common/config.hpp"
 #include "dbaas/common/crypto.hpp"
 #include "dbaas/http/client.hpp"
 #include "dbaas/service/service_host.hpp"
 #include "dbaas/testing/servers.hpp"
 #include "oidc_idp.hpp"
-
-namespace dbaas::access_control {
-service::Definition Definition();
-}
 
 namespace dbaas::gateway {
 namespace {
@@ -53,16 +49,10 @@ class GatewayOidc : public ::testing::Test {
         {"DBAAS_OIDC_ISSUER", idp_->Issuer()},
         {"DBAAS_OIDC_AUDIENCE", kAudience}};
     auto ac_env = common;
-    ac_env["DBAAS_DATABASE_URL"] = pg_->CreateDatabase("access_control");
-    ac_env["DBAAS_ADMIN_PASSWORD"] = admin_password;
-    for (auto& [k, v] : access_control::test::AuditDatabaseSettings(*pg_)) ac_env[k] = v;
     ac_env["DBAAS_OIDC_ROLES_CLAIM"] = "groups";
     ac_env["DBAAS_OIDC_ROLE_MAP"] = "dbaas-admins=tenant-admin;dbaas-viewers=viewer";
     ac_env["DBAAS_OIDC_TENANT_CLAIM"] = "dbaas_tenant";
-    access_control_ =
-        std::make_unique<service::Host>(access_control::Definition(), LookupIn(ac_env));
-    access_control_->Start();
-    access_control_->RunInBackground();
+    access_control_ = access_control::test::StartAccessControl(*pg_, ac_env, admin_password);
 
     auto gw_env = common;
     gw_env["DBAAS_DATABASE_URL"] = pg_->CreateDatabase("gateway");

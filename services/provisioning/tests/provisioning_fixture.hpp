@@ -12,17 +12,13 @@
 #include <thread>
 
 #include "app.hpp"
-#include "audit_database.hpp"
+#include "access_control_host.hpp"
 #include "dbaas/common/crypto.hpp"
 #include "dbaas/http/client.hpp"
 #include "dbaas/runtime/local_runtime.hpp"
 #include "dbaas/service/service_host.hpp"
 #include "dbaas/testing/programs.hpp"
 #include "dbaas/testing/servers.hpp"
-
-namespace dbaas::access_control {
-service::Definition Definition();
-}
 
 namespace dbaas::provisioning::test {
 
@@ -56,15 +52,7 @@ class ProvisioningApi : public ::testing::Test {
         {"DBAAS_STATE_DIR", state_.string()},
         {"DBAAS_MASTER_KEY_FILE", (state_ / "secrets" / "master.key").string()},
         {"DBAAS_LOG_LEVEL", "warn"}};
-    auto ac_env = common;
-    ac_env["DBAAS_DATABASE_URL"] = pg_->CreateDatabase("access_control");
-    ac_env["DBAAS_ADMIN_PASSWORD"] = admin_password_;
-    ac_env["DBAAS_LOGIN_SOURCE_MAX_FAILURES"] = "10000";
-    for (auto& [k, v] : access_control::test::AuditDatabaseSettings(*pg_)) ac_env[k] = v;
-    access_control_ =
-        std::make_unique<service::Host>(access_control::Definition(), LookupIn(ac_env));
-    access_control_->Start();
-    access_control_->RunInBackground();
+    access_control_ = access_control::test::StartAccessControl(*pg_, common, admin_password_);
 
     // Instances get ports in 23000-26999: below the ephemeral range (32768-60999) the other
     // fixtures' servers and outgoing connections use, so a restarted instance keeps its port.
