@@ -32,6 +32,8 @@ using engines::Engine;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kCommandTimeout = std::chrono::seconds(120);
+/// How long Launch waits for a just-killed server of the instance to let go of its port.
+constexpr auto kPortReleaseWait = std::chrono::seconds(5);
 constexpr std::size_t kMaxSocketPath = 107;
 
 /// Everything about an instance that must survive a restart of the control plane.
@@ -324,6 +326,12 @@ struct LocalRuntime::Impl {
   /// Error carries the log tail.
   void Launch(const Meta& meta, const std::optional<fs::path>& init_file = std::nullopt) {
     const auto dir = Dir(meta.id);
+    // A server of this instance that was just killed may still hold its socket for a moment
+    // while the kernel tears its threads down: wait briefly before calling the port taken.
+    const auto port_deadline = std::chrono::steady_clock::now() + kPortReleaseWait;
+    while (!detail::PortFree(meta.port) && std::chrono::steady_clock::now() < port_deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     if (!detail::PortFree(meta.port)) {
       throw Error(ErrorCode::kFailedPrecondition,
                   "port " + std::to_string(meta.port) +
