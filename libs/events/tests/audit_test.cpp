@@ -4,6 +4,8 @@
 #include "dbaas/events/audit.hpp"
 #include "dbaas/events/v1/tenant.pb.h"
 
+#include <vector>
+
 namespace dbaas::events {
 namespace {
 
@@ -59,6 +61,46 @@ TEST(AuditEvent, CutsOverlongTextWithoutBreakingUtf8) {
   const auto back = AuditRecordFromEvent(MakeAuditEvent(r));
   EXPECT_EQ(back.user_agent, std::string(255, 'a'));
   EXPECT_EQ(back.resource.size(), 1024U);
+}
+
+TEST(AuditEvent, ABatchCarriesEveryRecordWithItsOwnIdTimeAndRequest) {
+  std::vector<AuditRecord> records;
+  for (int i = 0; i < 3; ++i) {
+    auto r = Sample();
+    r.request_id = "req_" + std::to_string(i);
+    r.status = 200 + i;
+    records.push_back(r);
+  }
+  records[1].id = "evt_given";
+  records[2].time = TimePoint(std::chrono::milliseconds(1'700'000'000'123));
+  const Event e = MakeAuditBatchEvent(records);
+  EXPECT_EQ(e.subject, "dbaas.gateway.audit.batch");
+  const auto back = AuditRecordsFromEvent(e);
+  ASSERT_EQ(back.size(), 3U);
+  EXPECT_TRUE(back[0].id.starts_with("evt_"));
+  EXPECT_NE(back[0].id, e.id);
+  EXPECT_EQ(back[1].id, "evt_given");
+  EXPECT_EQ(back[2].time, TimePoint(std::chrono::milliseconds(1'700'000'000'123)));
+  for (std::size_t i = 0; i < 3; ++i) {
+    auto expected = records[i];
+    auto got = back[i];
+    EXPECT_EQ(got.request_id, "req_" + std::to_string(i));
+    expected.id = got.id;
+    expected.time = got.time;
+    EXPECT_EQ(got, expected) << i;
+  }
+  // A single-record event reads the same way.
+  EXPECT_EQ(AuditRecordsFromEvent(MakeAuditEvent(Sample())).size(), 1U);
+}
+
+TEST(AuditEvent, ABatchRefusesMixedSourcesAndBadRecords) {
+  auto other = Sample();
+  other.source = "access-control";
+  EXPECT_THROW(MakeAuditBatchEvent(std::vector<AuditRecord>{Sample(), other}), Error);
+  auto bad = Sample();
+  bad.outcome = "maybe";
+  EXPECT_THROW(MakeAuditBatchEvent(std::vector<AuditRecord>{Sample(), bad}), Error);
+  EXPECT_THROW(MakeAuditBatchEvent(std::vector<AuditRecord>{}), Error);
 }
 
 TEST(AuditEvent, OtherEventsAreNotAuditRecords) {

@@ -159,7 +159,9 @@ struct Components {
                              std::vector<events::AuditRecord> records;
                              records.reserve(batch.size());
                              for (const auto& e : batch) {
-                               records.push_back(events::AuditRecordFromEvent(e));
+                               for (auto& r : events::AuditRecordsFromEvent(e)) {
+                                 records.push_back(std::move(r));
+                               }
                              }
                              audit_repository.Append(tx, records, clock->Now());
                            })) {

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <span>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "dbaas/common/clock.hpp"
@@ -49,8 +51,8 @@ inline constexpr std::string_view kAuditSuccess = "success";
 inline constexpr std::string_view kAuditFailure = "failure";
 inline constexpr std::string_view kAuditDenied = "denied";
 
-/// Subject filter matching every producer's audit events.
-inline constexpr std::string_view kAuditSubjects = "dbaas.*.audit.recorded";
+/// Subject filter matching every producer's audit events (single records and batches).
+inline constexpr std::string_view kAuditSubjects = "dbaas.*.audit.*";
 
 /// The event carrying `record` (subject dbaas.<source>.audit.recorded). Over-long free-text
 /// fields (path, user agent, names) are cut to bounded sizes. Throws Error{INVALID_ARGUMENT}
@@ -59,5 +61,13 @@ Event MakeAuditEvent(AuditRecord record);
 /// The record an audit event carries. Throws Error{INVALID_ARGUMENT} when `e` is not an
 /// AuditRecorded event or its payload does not parse.
 AuditRecord AuditRecordFromEvent(const Event& e);
+
+/// One event (subject dbaas.<source>.audit.batch) carrying all of `records` (same source,
+/// at least one), each keeping its own id, time and request id (generated when empty), so a
+/// producer publishes once per batch instead of once per record. Same checks as
+/// MakeAuditEvent for every record.
+Event MakeAuditBatchEvent(std::span<const AuditRecord> records);
+/// The records of a single-record or a batch audit event, in order.
+std::vector<AuditRecord> AuditRecordsFromEvent(const Event& e);
 
 }  // namespace dbaas::events
