@@ -211,6 +211,39 @@ uri="$(jq -r .uri "$out")"
 [ "$(PGCONNECT_TIMEOUT=10 "$pg_bin/psql" "$uri" -XAtc 'select 1')" = 1 ] || fail "psql could not use $uri"
 echo "ok: psql answered through the URI dbaasctl printed"
 
+step "instance update, database and user commands inside the instance"
+ctl instance update "$instance_id" --protection on --label team=e2e --output json
+expect_rc 0 "instance update --protection on"
+jq -e '.deletion_protection == true and .labels.team == "e2e"' "$out" >/dev/null ||
+  fail "instance update did not apply at once: $(cat "$out")"
+ctl instance update "$instance_id" --param work_mem=8MB --wait --output json
+expect_rc 0 "instance update --param --wait"
+[ "$(PGCONNECT_TIMEOUT=10 "$pg_bin/psql" "$uri" -XAtc 'show work_mem')" = 8MB ] ||
+  fail "work_mem was not applied"
+ctl instance update "$instance_id" --protection off --output json
+expect_rc 0 "instance update --protection off"
+ctl database create "$instance_id" appdb --output json
+expect_rc 0 "database create"
+ctl database list "$instance_id" --output table
+expect_rc 0 "database list"
+grep -qx appdb "$out" || fail "database list misses appdb: $(cat "$out")"
+ctl user create "$instance_id" appuser --database appdb --output json
+expect_rc 0 "user create"
+user_uri="$(jq -r .uri "$out")"
+[ "$(PGCONNECT_TIMEOUT=10 "$pg_bin/psql" "$user_uri" -XAtc 'select current_user')" = appuser ] ||
+  fail "the new user could not log in with the URI dbaasctl printed"
+ctl user rotate-password "$instance_id" appuser --output json
+expect_rc 0 "user rotate-password"
+PGCONNECT_TIMEOUT=10 "$pg_bin/psql" "$user_uri" -XAtc 'select 1' >/dev/null 2>&1 &&
+  fail "the old password still works after rotate-password"
+ctl user create "$instance_id" 'x"; drop' --output json
+expect_rc 1 "user create with a hostile name"
+ctl user delete "$instance_id" appuser
+expect_rc 0 "user delete"
+ctl database delete "$instance_id" appdb
+expect_rc 0 "database delete"
+echo "ok: update (at once and by operation), databases and users through dbaasctl"
+
 step "instance list --output json | jq"
 ctl instance list --all --output json
 expect_rc 0 "instance list"

@@ -459,6 +459,119 @@ int InstanceLifecycle(Context& ctx, const std::string& verb) {
   return PrintOperationResult(ctx, answer, OperationIdOf(answer), timeout);
 }
 
+int InstanceUpdate(Context& ctx) {
+  const auto timeout = WaitTimeout(ctx);
+  json body = json::object();
+  if (auto v = ctx.args.Get("size")) body["size"] = *v;
+  if (auto v = ctx.args.Get("storage-gb")) body["storage_gb"] = ParseCount(*v, "storage-gb");
+  if (ctx.args.Has("param")) body["parameters"] = KeyValues(ctx.args, "param");
+  if (ctx.args.Has("label")) body["labels"] = KeyValues(ctx.args, "label");
+  if (auto v = ctx.args.Get("protection")) {
+    if (*v != "on" && *v != "off") throw UsageError("--protection takes on or off");
+    body["deletion_protection"] = *v == "on";
+  }
+  if (body.empty()) {
+    throw UsageError("nothing to change: give --size, --storage-gb, --param, --label or --protection");
+  }
+  const auto answer = ctx.Api().Call(http::Method::kPatch,
+                                     "/v1/instances/" + PercentEncode(ctx.Positional(0)), &body);
+  if (!answer.contains("operation")) {  // changed at once
+    if (ctx.Json()) {
+      ctx.PrintJson(answer);
+    } else {
+      ctx.out << InstanceFields(answer);
+    }
+    return 0;
+  }
+  return PrintOperationResult(ctx, answer, OperationIdOf(answer), timeout);
+}
+
+// "/v1/instances/<instance>/<collection>[/<name>]"
+std::string InsideInstance(Context& ctx, const std::string& collection, bool with_name) {
+  std::string target =
+      "/v1/instances/" + PercentEncode(ctx.Positional(0)) + "/" + collection;
+  if (with_name) target += "/" + PercentEncode(ctx.Positional(1));
+  return target;
+}
+
+// Prints the names in answer[field] (one per line) or the whole answer as JSON.
+int PrintNames(Context& ctx, const json& answer, const std::string& field) {
+  if (ctx.Json()) {
+    ctx.PrintJson(answer);
+    return 0;
+  }
+  for (const auto& item : answer.value(field, json::array())) {
+    ctx.out << (item.is_string() ? item.get<std::string>() : item.value("name", "")) << '\n';
+  }
+  return 0;
+}
+
+int DatabaseList(Context& ctx) {
+  return PrintNames(ctx, ctx.Api().Get(InsideInstance(ctx, "databases", false)), "databases");
+}
+
+int DatabaseCreate(Context& ctx) {
+  json body{{"name", ctx.Positional(1)}};
+  for (const char* field : {"owner", "encoding", "charset", "collation"}) {
+    if (auto v = ctx.args.Get(field)) body[field] = *v;
+  }
+  const auto answer =
+      ctx.Api().Call(http::Method::kPost, InsideInstance(ctx, "databases", false), &body);
+  if (ctx.Json()) {
+    ctx.PrintJson(answer);
+  } else {
+    ctx.out << "created database " << answer.value("name", ctx.Positional(1)) << '\n';
+  }
+  return 0;
+}
+
+int DatabaseDelete(Context& ctx) {
+  ctx.Api().Call(http::Method::kDelete, InsideInstance(ctx, "databases", true));
+  if (!ctx.Json()) ctx.out << "deleted database " << ctx.Positional(1) << '\n';
+  return 0;
+}
+
+int UserList(Context& ctx) {
+  return PrintNames(ctx, ctx.Api().Get(InsideInstance(ctx, "users", false)), "users");
+}
+
+// Prints a user's new password and URI, which the API shows only in this answer.
+int PrintSecret(Context& ctx, const json& answer) {
+  if (ctx.Json()) {
+    ctx.PrintJson(answer);
+  } else {
+    ctx.out << "user:     " << answer.value("name", "") << "\npassword: "
+            << answer.value("password", "") << "\nuri:      " << answer.value("uri", "")
+            << "\n(the password is shown only now)\n";
+  }
+  return 0;
+}
+
+int UserCreate(Context& ctx) {
+  json body{{"name", ctx.Positional(1)}};
+  if (auto v = ctx.args.Get("database")) body["database"] = *v;
+  if (ctx.args.Has("password-stdin")) {
+    std::string password;
+    std::getline(std::cin, password);
+    body["password"] = password;
+  }
+  return PrintSecret(
+      ctx, ctx.Api().Call(http::Method::kPost, InsideInstance(ctx, "users", false), &body));
+}
+
+int UserDelete(Context& ctx) {
+  ctx.Api().Call(http::Method::kDelete, InsideInstance(ctx, "users", true));
+  if (!ctx.Json()) ctx.out << "deleted user " << ctx.Positional(1) << '\n';
+  return 0;
+}
+
+int UserRotatePassword(Context& ctx) {
+  const json body = json::object();
+  return PrintSecret(ctx, ctx.Api().Call(http::Method::kPost,
+                                         InsideInstance(ctx, "users", true) + ":rotate-password",
+                                         &body));
+}
+
 int OperationGet(Context& ctx) {
   const auto timeout = WaitTimeout(ctx);
   if (ctx.args.Has("wait")) {
@@ -600,6 +713,57 @@ std::vector<Command> Commands() {
                  1,
                  [v](Context& ctx) { return InstanceLifecycle(ctx, v); }});
   }
+  c.push_back({{"instance", "update"},
+               "ID",
+               "change an instance",
+               "--protection and --label change at once; --size and --param go through an\n"
+               "operation (dynamic parameters live, static ones by a restart); --wait follows it.",
+               {{"size", "SIZE", "new instance size"},
+                {"storage-gb", "N", "storage in GiB"},
+                {"param", "KEY=VALUE", "engine parameter (merged into the current ones)", true},
+                {"label", "KEY=VALUE", "label (the given labels replace the current ones)", true},
+                {"protection", "on|off", "deletion protection"},
+                WaitOption(),
+                TimeoutOption()},
+               1,
+               1,
+               InstanceUpdate});
+  c.push_back({{"database", "list"}, "INSTANCE", "list the databases of an instance", "", {}, 1,
+               1, DatabaseList});
+  c.push_back({{"database", "create"},
+               "INSTANCE NAME",
+               "create a database inside an instance",
+               "",
+               {{"owner", "USER", "owning user or role"},
+                {"encoding", "ENCODING", "PostgreSQL encoding, e.g. UTF8"},
+                {"charset", "CHARSET", "MySQL character set, e.g. utf8mb4"},
+                {"collation", "COLLATION", "collation"}},
+               2,
+               2,
+               DatabaseCreate});
+  c.push_back({{"database", "delete"}, "INSTANCE NAME", "drop a database", "", {}, 2, 2,
+               DatabaseDelete});
+  c.push_back({{"user", "list"}, "INSTANCE", "list the users of an instance", "", {}, 1, 1,
+               UserList});
+  c.push_back({{"user", "create"},
+               "INSTANCE NAME",
+               "create a user inside an instance",
+               "Prints the password (generated unless --password-stdin) and a connection URI; the\n"
+               "API shows the password only in this answer.",
+               {{"database", "DB", "database named in the returned URI"},
+                {"password-stdin", "", "read the password from stdin"}},
+               2,
+               2,
+               UserCreate});
+  c.push_back({{"user", "delete"}, "INSTANCE NAME", "drop a user", "", {}, 2, 2, UserDelete});
+  c.push_back({{"user", "rotate-password"},
+               "INSTANCE NAME",
+               "give a user a new generated password",
+               "Prints the new password and URI once.",
+               {},
+               2,
+               2,
+               UserRotatePassword});
   c.push_back({{"instance", "credentials"},
                "ID",
                "show the admin user, password and connection URI of an instance",
