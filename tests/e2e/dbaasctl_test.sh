@@ -14,14 +14,10 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build_dir="$(realpath -m -- "${1:?usage: dbaasctl_test.sh <build dir>}")"
 up="$repo/deploy/local/up"
 down="$repo/deploy/local/down"
+# shellcheck source=tests/e2e/lib.sh
+. "$repo/tests/e2e/lib.sh"
 pg_bin=/usr/lib/postgresql/15/bin
 ctl="$build_dir/tools/dbaasctl/dbaasctl"
-
-step() { printf '\n=== %s\n' "$*"; }
-fail() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
 
 for name in gateway access-control provisioning; do
   [ -x "$build_dir/services/$name/dbaas-$name" ] ||
@@ -37,23 +33,6 @@ chmod 0755 "$state"
 work="$(mktemp -d "${TMPDIR:-/tmp}/dbaasctl-e2e.XXXXXX")"
 out="$work/out"
 errf="$work/err"
-
-# Pids of live processes that belong to the state dir (cwd, command line or DBAAS_STATE_DIR).
-state_processes() {
-  local p pid st cwd
-  for p in /proc/[0-9]*; do
-    pid="${p#/proc/}"
-    [ "$pid" != "$$" ] || continue
-    st="$(sed -E 's/^.*\) (.).*$/\1/' "$p/stat" 2>/dev/null)" || continue
-    [ "$st" != Z ] || continue
-    cwd="$(readlink "$p/cwd" 2>/dev/null)" || cwd=""
-    if [[ "$cwd" == "$state" || "$cwd" == "$state"/* ]] ||
-      tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -qF -- "$state" ||
-      tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qxF -- "DBAAS_STATE_DIR=$state"; then
-      printf '%s\n' "$pid"
-    fi
-  done
-}
 
 cleanup() {
   local rc=$? pids

@@ -11,39 +11,15 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build_dir="$(realpath -m -- "${1:?usage: local_platform_test.sh <build dir>}")"
 up="$repo/deploy/local/up"
 down="$repo/deploy/local/down"
+# shellcheck source=tests/e2e/lib.sh
+. "$repo/tests/e2e/lib.sh"
 pg_bin=/usr/lib/postgresql/15/bin
 
-step() { printf '\n=== %s\n' "$*"; }
 
 state="$(mktemp -d "${TMPDIR:-/tmp}/dbaas-e2e.XXXXXX")"
 # PostgreSQL runs as an unprivileged user when we are root; it must be able to enter the dir.
 chmod 0755 "$state"
 out="$(mktemp)"
-
-# Pids of live (non-zombie) processes that belong to the state dir: started there (cwd), naming
-# it on their command line, or carrying it in DBAAS_STATE_DIR.
-state_processes() {
-  local p pid st cwd
-  for p in /proc/[0-9]*; do
-    pid="${p#/proc/}"
-    [ "$pid" != "$$" ] || continue
-    st="$(sed -E 's/^.*\) (.).*$/\1/' "$p/stat" 2>/dev/null)" || continue
-    [ "$st" != Z ] || continue
-    cwd="$(readlink "$p/cwd" 2>/dev/null)" || cwd=""
-    if [[ "$cwd" == "$state" || "$cwd" == "$state"/* ]] ||
-      tr '\0' '\n' 2>/dev/null <"$p/cmdline" | grep -qF -- "$state" ||
-      tr '\0' '\n' 2>/dev/null <"$p/environ" | grep -qxF -- "DBAAS_STATE_DIR=$state"; then
-      printf '%s\n' "$pid"
-    fi
-  done
-}
-
-show_processes() {
-  local pid
-  for pid in "$@"; do
-    printf '  pid %s: %s\n' "$pid" "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")"
-  done
-}
 
 cleanup() {
   local rc=$? pids
@@ -66,11 +42,6 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-
-fail() {
-  printf 'FAIL: %s\n' "$*" >&2
-  exit 1
-}
 
 # Ports: random, unused, distinct, below the usual ephemeral range.
 declare -A taken=()
