@@ -67,6 +67,15 @@ std::optional<auth::PublicKey> SigningKeys::Find(std::string_view kid) {
 
 auth::JwkSet SigningKeys::Published() {
   auth::JwkSet set;
+  {
+    // Served from memory between reloads: /.well-known/jwks.json is public and hot (every
+    // verifier fetches it), and a database read per request cost more than the answer itself.
+    std::lock_guard lock(mu_);
+    if (std::chrono::steady_clock::now() - loaded_at_ < kMaxAge) {
+      for (const auto& [kid, key] : published_.keys) set.Add(key.Public());
+      return set;
+    }
+  }
   for (const auto& [kid, key] : Load().keys) set.Add(key.Public());
   return set;
 }

@@ -36,7 +36,9 @@ class SigningKeys {
   /// The published public key with this kid; reloads the set at most once a second on an
   /// unknown kid and at least every 5 s otherwise.
   std::optional<auth::PublicKey> Find(std::string_view kid);
-  /// Active plus recently retired public keys, for /.well-known/jwks.json.
+  /// Active plus recently retired public keys, for /.well-known/jwks.json: from memory when
+  /// loaded less than 5 s ago (a rotation on this replica reloads at once; one on another
+  /// replica shows within 5 s, and verifiers refetch on an unknown kid anyway).
   auth::JwkSet Published();
   /// Makes a new active key and retires the previous one; returns the new kid.
   std::string Rotate();
