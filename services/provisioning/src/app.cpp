@@ -92,7 +92,9 @@ struct Components {
         databases(repository, ctx.master_keys),
         database_handlers(databases, callers),
         tenants(ctx.pool, ctx.nats, TenantConsumerConfig(),
-                [this](const events::Event& e, store::Tx& tx) { OnTenantEvent(repository, e, tx); }) {}
+                [this](const events::Event& e, store::Tx& tx) { OnTenantEvent(repository, e, tx); }) {
+    instances.OnOperationQueued([this] { runner.Wake(); });
+  }
 
   Settings settings;
   PgProvisioningRepository repository;

@@ -162,6 +162,7 @@ Accepted InstanceService::Create(const auth::Identity& caller, const nlohmann::j
 
   repository_.CreateInstance(instance, operation,
                              InstanceEventFor(instance, "provisioning", operation.id, request_id));
+  NotifyQueued();
   return {instance, operation};
 }
 
@@ -277,6 +278,7 @@ std::pair<Instance, std::optional<Operation>> InstanceService::Update(
                                               return InstanceEventFor(i, "updated", op_id,
                                                                       request_id);
                                             });
+  if (operation) NotifyQueued();
   return {updated, operation};
 }
 
@@ -325,6 +327,7 @@ Operation InstanceService::Lifecycle(const auth::Identity& caller, const std::st
                              [&](const Instance& i) {
                                return InstanceEventFor(i, event_verb, operation.id, request_id);
                              });
+  NotifyQueued();
   return operation;
 }
 

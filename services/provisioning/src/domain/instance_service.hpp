@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
@@ -64,11 +65,20 @@ class InstanceService {
 
   const std::vector<engines::EngineInfo>& Engines() const noexcept { return engines_; }
 
+  /// Called after an operation is recorded (committed), so an idle runner starts it at once
+  /// instead of at its next poll. Set before serving requests.
+  void OnOperationQueued(std::function<void()> callback) { queued_ = std::move(callback); }
+
  private:
+  void NotifyQueued() const {
+    if (queued_) queued_();
+  }
+
   PgProvisioningRepository& repository_;
   std::vector<engines::EngineInfo> engines_;
   const crypto::KeyRing& keys_;
   const Clock& clock_;
+  std::function<void()> queued_;
 };
 
 /// The event of subject dbaas.provisioning.instance.<verb> describing `instance`.

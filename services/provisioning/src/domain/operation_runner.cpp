@@ -92,11 +92,21 @@ void OperationRunner::Stop() {
   threads_.clear();
 }
 
+void OperationRunner::Wake() {
+  {
+    std::lock_guard lock(mutex_);
+    ++wakeups_;
+  }
+  wake_.notify_one();
+}
+
 void OperationRunner::Loop() {
   for (;;) {
+    std::uint64_t seen = 0;
     {
       std::lock_guard lock(mutex_);
       if (!running_) return;
+      seen = wakeups_;
     }
     bool worked = false;
     try {
@@ -106,7 +116,7 @@ void OperationRunner::Loop() {
     }
     if (!worked) {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, config_.poll, [this] { return !running_; });
+      wake_.wait_for(lock, config_.poll, [&] { return !running_ || wakeups_ != seen; });
     }
   }
 }

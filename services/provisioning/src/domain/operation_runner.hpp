@@ -3,6 +3,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -22,8 +23,9 @@ struct RunnerConfig {
   /// How long a claimed operation stays leased without a renewal; an operation whose runner
   /// died is taken up again after this (DBAAS_OPERATION_LEASE).
   std::chrono::milliseconds lease{30000};
-  /// How often idle workers look for work.
-  std::chrono::milliseconds poll{250};
+  /// How often idle workers look for work queued elsewhere (another replica, an expired
+  /// lease); work queued by this process wakes a worker at once (Wake).
+  std::chrono::milliseconds poll{1000};
 };
 
 /// Carries out instance operations through the Runtime: claims the oldest open operation with
@@ -44,6 +46,8 @@ class OperationRunner {
   void Stop();
   /// Claims and runs one operation; false when there was none (tests).
   bool RunOnce();
+  /// Tells an idle worker that an operation was just queued.
+  void Wake();
 
  private:
   void Run(const Operation& operation);
@@ -56,6 +60,7 @@ class OperationRunner {
   std::mutex mutex_;
   std::condition_variable wake_;
   bool running_ = false;
+  std::uint64_t wakeups_ = 0;  // bumped by Wake; an idle worker that sees it change looks again
   std::vector<std::thread> threads_;
 };
 
