@@ -2,7 +2,7 @@
 # Compares the gateway with nginx proxy_pass and with no proxy at all, in one run, on one cheap
 # authenticated GET served by access-control (GET /v1/tenants/<id>: JWT check + one database read).
 # Usage: tests/bench/gateway/run.sh [--build-dir DIR] [--duration 10s] [--connections 50]
-#                                   [--warmup 2s] [--probe 5s] [--cheap 1] [--perf FILE]
+#                                   [--warmup 2s] [--probe 5s] [--cheap 1] [--perf FILE] [--breakdown]
 # Needs: a Release build of dbaas-gateway and dbaas-access-control (see docs/benchmarks.md),
 # PostgreSQL 15 and nats-server (deploy/local/install-deps), nginx (nginx-light), wrk, curl,
 # python3.
@@ -27,6 +27,8 @@
 # GET /.well-known/jwks.json (public; access-control serves it from memory, no database), so
 # the proxies' own cost is not hidden behind the database read. It is a public route: the
 # gateway checks no token there (routing, rate limiter, header policy and forwarding only).
+# --breakdown also prints, for every measured run, the CPU each program on the machine used
+# (percent of one core, 1 % and more): where the cycles of a path go (postgres, nats-server ...).
 # --perf FILE also records the gateway with `perf record -g` during its measured run (read it
 # with `perf report -i FILE --no-children`); the numbers of that run include perf's overhead.
 set -euo pipefail
@@ -39,6 +41,7 @@ warmup=2s
 probe=5s
 cheap=1
 perf_out=""
+breakdown=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --build-dir) build_dir="$2"; shift 2 ;;
@@ -48,7 +51,8 @@ while [[ $# -gt 0 ]]; do
     --probe) probe="$2"; shift 2 ;;
     --cheap) cheap="$2"; shift 2 ;;
     --perf) perf_out="$(realpath -m -- "$2")"; shift 2 ;;
-    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
+    --breakdown) breakdown=1; shift ;;
+    -h|--help) sed -n '2,33p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -200,6 +204,15 @@ cpu_seconds() {
   awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
 }
 
+# CPU ticks of every process, one "comm ticks" line each, to break a run's CPU down by program.
+cpu_by_program() {
+  local f
+  for f in /proc/[0-9]*/stat; do
+    awk '{c = $0; sub(/^[^(]*\(/, "", c); sub(/\).*$/, "", c); s = $0; sub(/^.*\) /, "", s);
+          split(s, a, " "); print c, a[12] + a[13]}' "$f" 2>/dev/null
+  done | awk '{t[$1] += $2} END {for (c in t) print c, t[c]}'
+}
+
 to_ms() {
   awk -v v="$1" 'BEGIN {
     if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
@@ -222,9 +235,17 @@ measure() {
     perf_pid=$!
     sleep 0.5
   fi
+  [[ -n "$breakdown" ]] && cpu_by_program >"$work/cpu0-$label.txt"
   p0="$(cpu_seconds "$@")"; b0="$(cpu_seconds "$ac_pid")"; t0="$(date +%s.%N)"
   wrk -t"$wrk_threads" -c"$wrk_conns" -d"$wrk_duration" --latency -H "Authorization: Bearer $token" "$url" >"$file"
   p1="$(cpu_seconds "$@")"; b1="$(cpu_seconds "$ac_pid")"; t1="$(date +%s.%N)"
+  if [[ -n "$breakdown" ]]; then
+    cpu_by_program >"$work/cpu1-$label.txt"
+    awk -v e="$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" -v hz="$(getconf CLK_TCK)" \
+      -v label="$label" 'NR == FNR { a[$1] = $2; next }
+      { d = ($2 - a[$1]) / hz / e * 100; if (d >= 1) printf "  %-14s %-18s %5.0f%%\n", label, $1, d }' \
+      "$work/cpu0-$label.txt" "$work/cpu1-$label.txt" | sort -k3 -nr >>"$work/breakdown.txt"
+  fi
   if [[ -n "$perf_pid" ]]; then
     kill -INT "$perf_pid"
     wait "$perf_pid" || { echo "perf record failed:" >&2; cat "$work/perf.log" >&2; }
@@ -326,4 +347,9 @@ if [[ "$cheap" != 0 ]]; then
        printf "cheap backend gateway/nginx throughput: %.2fx\n", g / n
        printf "cheap backend added latency: gateway p50 %+.3f ms, p99 %+.3f ms;" \
               " nginx p50 %+.3f ms, p99 %+.3f ms\n", g50 - d50, g99 - d99, n50 - d50, n99 - d99 }'
+fi
+if [[ -n "$breakdown" ]]; then
+  echo
+  echo "CPU by program during each measured run (percent of one core):"
+  cat "$work/breakdown.txt"
 fi
