@@ -241,7 +241,8 @@ std::pair<Instance, std::optional<Operation>> InstanceService::Update(
   // The group after the change: unchanged, another one, or none (null detaches).
   std::optional<ParameterGroup> group;
   std::optional<std::string> group_id = instance.parameter_group_id;
-  if (group_ref != nullptr && group_ref->is_null()) {
+  // The reader treats null as absent; here null means "detach".
+  if (body.is_object() && body.contains("parameter_group") && body["parameter_group"].is_null()) {
     group_id.reset();
   } else if (group_ref != nullptr) {
     group = groups_.Resolve(instance.tenant_id, instance.engine, *group_ref, problems);

@@ -32,7 +32,7 @@ events::Event GroupEvent(const ParameterGroup& g, const std::string& verb,
   msg.set_version(g.version);
   for (const auto& [name, value] : g.parameters) (*msg.mutable_parameters())[name] = value;
   for (const auto& op : operations) msg.add_operation_ids(op.id);
-  return events::MakeEvent("dbaas.provisioning.parameter_group." + verb, "provisioning",
+  return events::MakeEvent("dbaas.provisioning.parameter-group." + verb, "provisioning",
                            g.tenant_id, msg, request_id);
 }
 

@@ -19,7 +19,7 @@ const std::string& GroupColumns() {
       "g.id, g.tenant_id, g.name, g.engine, g.description, g.builtin, g.version, g.revision, "
       "g.request_hash, (SELECT v.parameters::text FROM parameter_group_versions v WHERE "
       "v.group_id = g.id AND v.version = g.version) AS parameters, " +
-      Ts("g.created_at") + ", " + Ts("g.updated_at");
+      Ts("created_at") + ", " + Ts("updated_at");
   return columns;
 }
 
@@ -181,9 +181,9 @@ ParameterGroupVersionPage PgParameterGroupRepository::Versions(const std::string
 std::optional<ParameterGroupVersion> PgParameterGroupRepository::Version(
     const std::string& id, std::optional<std::int64_t> version) {
   auto rows = pool_.Exec(
-      "SELECT v.version, v.parameters::text AS parameters, " + Ts("v.created_at") +
-          " FROM parameter_group_versions v JOIN parameter_groups g ON g.id = v.group_id "
-          "WHERE v.group_id = $1 AND v.version = coalesce($2::integer, g.version)",
+      "SELECT version, parameters::text AS parameters, " + Ts("created_at") +
+          " FROM parameter_group_versions WHERE group_id = $1 AND version = coalesce("
+          "$2::integer, (SELECT g.version FROM parameter_groups g WHERE g.id = $1))",
       {id, version ? std::optional<std::string>(std::to_string(*version)) : std::nullopt});
   if (rows.Empty()) return std::nullopt;
   return ParameterGroupVersion{rows[0].GetInt("version"), StringMap(rows[0].Get("parameters")),
