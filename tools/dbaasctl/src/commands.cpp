@@ -378,6 +378,24 @@ int InstanceCreate(Context& ctx) {
   return 0;
 }
 
+// The items in `field` of the first page of `path` + `query` (every page with --all); `token`
+// gets the next page's token ("" when there is none).
+json FetchPages(Context& ctx, const std::string& path, const std::string& query,
+                const std::string& field, std::string& token) {
+  json items = json::array();
+  token.clear();
+  do {
+    std::string target = path + query;
+    if (!token.empty())
+      target += (query.empty() ? "?" : "&") + std::string("page_token=") + PercentEncode(token);
+    const auto page = ctx.Api().Get(target);
+    for (const auto& item : page.value(field, json::array())) items.push_back(item);
+    const json next = page.value("next_page_token", json(nullptr));
+    token = next.is_string() ? next.get<std::string>() : "";
+  } while (ctx.args.Has("all") && !token.empty());
+  return items;
+}
+
 int InstanceList(Context& ctx) {
   std::string query;
   auto add = [&](const std::string& key, const std::string& value) {
@@ -388,19 +406,8 @@ int InstanceList(Context& ctx) {
   if (auto s = ctx.args.Get("status")) add("status", *s);
   if (auto p = ctx.args.Get("page-size"))
     add("page_size", std::to_string(ParseCount(*p, "page-size")));
-  const bool all = ctx.args.Has("all");
-  json instances = json::array();
-  json next = nullptr;
   std::string token;
-  do {
-    std::string target = "/v1/instances" + query;
-    if (!token.empty())
-      target += (query.empty() ? "?" : "&") + std::string("page_token=") + PercentEncode(token);
-    const auto page = ctx.Api().Get(target);
-    for (const auto& i : page.value("instances", json::array())) instances.push_back(i);
-    next = page.value("next_page_token", json(nullptr));
-    token = next.is_string() ? next.get<std::string>() : "";
-  } while (all && !token.empty());
+  const json instances = FetchPages(ctx, "/v1/instances", query, "instances", token);
   if (ctx.Json()) {
     ctx.PrintJson({{"instances", instances},
                    {"next_page_token", token.empty() ? json(nullptr) : json(token)}});
@@ -514,17 +521,8 @@ int GroupList(Context& ctx) {
   if (auto e = ctx.args.Get("engine")) add("engine", *e);
   if (auto p = ctx.args.Get("page-size"))
     add("page_size", std::to_string(ParseCount(*p, "page-size")));
-  json groups = json::array();
   std::string token;
-  do {
-    std::string target = "/v1/parameter-groups" + query;
-    if (!token.empty())
-      target += (query.empty() ? "?" : "&") + std::string("page_token=") + PercentEncode(token);
-    const auto page = ctx.Api().Get(target);
-    for (const auto& g : page.value("parameter_groups", json::array())) groups.push_back(g);
-    const json next = page.value("next_page_token", json(nullptr));
-    token = next.is_string() ? next.get<std::string>() : "";
-  } while (ctx.args.Has("all") && !token.empty());
+  const json groups = FetchPages(ctx, "/v1/parameter-groups", query, "parameter_groups", token);
   if (ctx.Json()) {
     ctx.PrintJson({{"parameter_groups", groups},
                    {"next_page_token", token.empty() ? json(nullptr) : json(token)}});
