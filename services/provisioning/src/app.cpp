@@ -14,8 +14,11 @@
 #include "domain/database_service.hpp"
 #include "domain/instance_service.hpp"
 #include "domain/operation_runner.hpp"
+#include "domain/parameter_group_service.hpp"
 #include "handlers/database_handlers.hpp"
 #include "handlers/instance_handlers.hpp"
+#include "handlers/parameter_group_handlers.hpp"
+#include "repository/pg_parameter_group_repository.hpp"
 #include "repository/pg_provisioning_repository.hpp"
 
 namespace dbaas::provisioning {
@@ -84,11 +87,14 @@ struct Components {
   Components(service::Context& ctx, Settings s)
       : settings(std::move(s)),
         repository(ctx.pool),
+        group_repository(ctx.pool),
         runtime(settings.runtime),
         callers(settings.callers, ctx.clock),
-        instances(repository, engines::DetectEngines(), ctx.master_keys, ctx.clock),
-        runner(repository, runtime, ctx.master_keys, settings.runner),
+        groups(group_repository, ctx.clock),
+        instances(repository, groups, engines::DetectEngines(), ctx.master_keys, ctx.clock),
+        runner(repository, group_repository, runtime, ctx.master_keys, settings.runner),
         handlers(instances, callers),
+        group_handlers(groups, callers),
         databases(repository, ctx.master_keys),
         database_handlers(databases, callers),
         tenants(ctx.pool, ctx.nats, TenantConsumerConfig(),
@@ -98,11 +104,14 @@ struct Components {
 
   Settings settings;
   PgProvisioningRepository repository;
+  PgParameterGroupRepository group_repository;
   runtime::LocalRuntime runtime;
   service::CallerVerifier callers;
+  ParameterGroupService groups;
   InstanceService instances;
   OperationRunner runner;
   InstanceHandlers handlers;
+  ParameterGroupHandlers group_handlers;
   DatabaseService databases;
   DatabaseHandlers database_handlers;
   events::Consumer tenants;
@@ -120,6 +129,7 @@ service::Definition Definition() {
     if (!ctx.config.Problems().empty()) return;  // the host reports them all
     auto components = std::make_shared<Components>(ctx, std::move(settings));
     components->handlers.Register(ctx.router);
+    components->group_handlers.Register(ctx.router);
     components->database_handlers.Register(ctx.router);
     auto* c = components.get();
     ctx.workers.push_back(service::Worker{"tenant-events", [c] { c->tenants.Start(); },

@@ -20,6 +20,11 @@
 #include "dbaas/testing/programs.hpp"
 #include "dbaas/testing/servers.hpp"
 
+#ifndef DBAAS_TEST_PORT_MIN
+#define DBAAS_TEST_PORT_MIN 23000
+#define DBAAS_TEST_PORT_MAX 25999
+#endif
+
 namespace dbaas::provisioning::test {
 
 using http::Method;
@@ -54,9 +59,11 @@ class ProvisioningApi : public ::testing::Test {
         {"DBAAS_LOG_LEVEL", "warn"}};
     access_control_ = access_control::test::StartAccessControl(*pg_, common, admin_password_);
 
-    // Instances get ports in 23000-26999: below the ephemeral range (32768-60999) the other
-    // fixtures' servers and outgoing connections use, so a restarted instance keeps its port.
-    const int base = 23000 + (::getpid() % 100) * 40;
+    // Instances get ports below the ephemeral range (32768-60999) the other fixtures' servers
+    // and outgoing connections use, so a restarted instance keeps its port. Each test binary
+    // has its own slice (DBAAS_TEST_PORT_MIN/MAX), so binaries ctest runs at once never meet.
+    constexpr int kSlices = (DBAAS_TEST_PORT_MAX - DBAAS_TEST_PORT_MIN + 1) / 40;
+    const int base = DBAAS_TEST_PORT_MIN + (::getpid() % kSlices) * 40;
     env_ = common;
     env_["DBAAS_DATABASE_URL"] = pg_->CreateDatabase("provisioning");
     env_["DBAAS_ACCESS_CONTROL_URL"] =

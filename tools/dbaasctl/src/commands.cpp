@@ -350,6 +350,7 @@ int InstanceCreate(Context& ctx) {
   if (ctx.args.Has("param")) body["parameters"] = KeyValues(ctx.args, "param");
   if (ctx.args.Has("label")) body["labels"] = KeyValues(ctx.args, "label");
   if (ctx.args.Has("deletion-protection")) body["deletion_protection"] = true;
+  if (auto g = ctx.args.Get("parameter-group")) body["parameter_group"] = *g;
   if (auto t = ctx.args.Get("tenant")) body["tenant_id"] = ResolveTenant(ctx, *t);
   const auto answer = ctx.Api().Call(http::Method::kPost, "/v1/instances", &body);
   const json instance = answer.value("instance", json::object());
@@ -377,6 +378,24 @@ int InstanceCreate(Context& ctx) {
   return 0;
 }
 
+// The items in `field` of the first page of `path` + `query` (every page with --all); `token`
+// gets the next page's token ("" when there is none).
+json FetchPages(Context& ctx, const std::string& path, const std::string& query,
+                const std::string& field, std::string& token) {
+  json items = json::array();
+  token.clear();
+  do {
+    std::string target = path + query;
+    if (!token.empty())
+      target += (query.empty() ? "?" : "&") + std::string("page_token=") + PercentEncode(token);
+    const auto page = ctx.Api().Get(target);
+    for (const auto& item : page.value(field, json::array())) items.push_back(item);
+    const json next = page.value("next_page_token", json(nullptr));
+    token = next.is_string() ? next.get<std::string>() : "";
+  } while (ctx.args.Has("all") && !token.empty());
+  return items;
+}
+
 int InstanceList(Context& ctx) {
   std::string query;
   auto add = [&](const std::string& key, const std::string& value) {
@@ -387,19 +406,8 @@ int InstanceList(Context& ctx) {
   if (auto s = ctx.args.Get("status")) add("status", *s);
   if (auto p = ctx.args.Get("page-size"))
     add("page_size", std::to_string(ParseCount(*p, "page-size")));
-  const bool all = ctx.args.Has("all");
-  json instances = json::array();
-  json next = nullptr;
   std::string token;
-  do {
-    std::string target = "/v1/instances" + query;
-    if (!token.empty())
-      target += (query.empty() ? "?" : "&") + std::string("page_token=") + PercentEncode(token);
-    const auto page = ctx.Api().Get(target);
-    for (const auto& i : page.value("instances", json::array())) instances.push_back(i);
-    next = page.value("next_page_token", json(nullptr));
-    token = next.is_string() ? next.get<std::string>() : "";
-  } while (all && !token.empty());
+  const json instances = FetchPages(ctx, "/v1/instances", query, "instances", token);
   if (ctx.Json()) {
     ctx.PrintJson({{"instances", instances},
                    {"next_page_token", token.empty() ? json(nullptr) : json(token)}});
@@ -470,8 +478,12 @@ int InstanceUpdate(Context& ctx) {
     if (*v != "on" && *v != "off") throw UsageError("--protection takes on or off");
     body["deletion_protection"] = *v == "on";
   }
+  if (auto g = ctx.args.Get("parameter-group")) body["parameter_group"] = *g;
+  if (ctx.args.Has("no-parameter-group")) body["parameter_group"] = nullptr;
   if (body.empty()) {
-    throw UsageError("nothing to change: give --size, --storage-gb, --param, --label or --protection");
+    throw UsageError(
+        "nothing to change: give --size, --storage-gb, --param, --parameter-group, "
+        "--no-parameter-group, --label or --protection");
   }
   const auto answer = ctx.Api().Call(http::Method::kPatch,
                                      "/v1/instances/" + PercentEncode(ctx.Positional(0)), &body);
@@ -484,6 +496,110 @@ int InstanceUpdate(Context& ctx) {
     return 0;
   }
   return PrintOperationResult(ctx, answer, OperationIdOf(answer), timeout);
+}
+
+int GroupCreate(Context& ctx) {
+  json body{{"name", ctx.Positional(0)}, {"engine", Required(ctx.args, "engine")}};
+  if (auto d = ctx.args.Get("description")) body["description"] = *d;
+  if (ctx.args.Has("param")) body["parameters"] = KeyValues(ctx.args, "param");
+  if (auto t = ctx.args.Get("tenant")) body["tenant_id"] = ResolveTenant(ctx, *t);
+  const auto group = ctx.Api().Call(http::Method::kPost, "/v1/parameter-groups", &body);
+  if (ctx.Json()) {
+    ctx.PrintJson(group);
+  } else {
+    ctx.out << ParameterGroupFields(group);
+  }
+  return 0;
+}
+
+int GroupList(Context& ctx) {
+  std::string query;
+  auto add = [&](const std::string& key, const std::string& value) {
+    query += (query.empty() ? "?" : "&") + key + "=" + PercentEncode(value);
+  };
+  if (auto t = ctx.args.Get("tenant")) add("tenant_id", ResolveTenant(ctx, *t));
+  if (auto e = ctx.args.Get("engine")) add("engine", *e);
+  if (auto p = ctx.args.Get("page-size"))
+    add("page_size", std::to_string(ParseCount(*p, "page-size")));
+  std::string token;
+  const json groups = FetchPages(ctx, "/v1/parameter-groups", query, "parameter_groups", token);
+  if (ctx.Json()) {
+    ctx.PrintJson({{"parameter_groups", groups},
+                   {"next_page_token", token.empty() ? json(nullptr) : json(token)}});
+  } else {
+    ctx.out << ParameterGroupsTable(groups);
+    if (!token.empty()) ctx.err << "more groups follow: add --all to list every page\n";
+  }
+  return 0;
+}
+
+int GroupGet(Context& ctx) {
+  const auto group = ctx.Api().Get("/v1/parameter-groups/" + PercentEncode(ctx.Positional(0)));
+  if (ctx.Json()) {
+    ctx.PrintJson(group);
+  } else {
+    ctx.out << ParameterGroupFields(group);
+  }
+  return 0;
+}
+
+int GroupVersions(Context& ctx) {
+  const auto answer =
+      ctx.Api().Get("/v1/parameter-groups/" + PercentEncode(ctx.Positional(0)) + "/versions");
+  if (ctx.Json()) {
+    ctx.PrintJson(answer);
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& v : answer.value("versions", json::array())) {
+    rows.push_back({Field(v, "version"), Field(v, "created_at"), Field(v, "parameters")});
+  }
+  ctx.out << FormatTable({"VERSION", "CREATED_AT", "PARAMETERS"}, rows);
+  return 0;
+}
+
+int GroupUpdate(Context& ctx) {
+  const auto timeout = WaitTimeout(ctx);
+  json body = json::object();
+  if (auto d = ctx.args.Get("description")) body["description"] = *d;
+  json parameters = json::object();
+  if (ctx.args.Has("param")) parameters = KeyValues(ctx.args, "param");
+  for (const auto& name : ctx.args.All("unset")) parameters[name] = nullptr;
+  if (!parameters.empty()) body["parameters"] = parameters;
+  if (body.empty()) throw UsageError("nothing to change: give --param, --unset or --description");
+  const auto answer = ctx.Api().Call(
+      http::Method::kPatch, "/v1/parameter-groups/" + PercentEncode(ctx.Positional(0)), &body);
+  const json operations = answer.value("operations", json::array());
+  if (!ctx.args.Has("wait")) {
+    if (ctx.Json()) {
+      ctx.PrintJson(answer);
+    } else {
+      ctx.out << ParameterGroupFields(answer.value("parameter_group", json::object()));
+      for (const auto& op : operations) {
+        ctx.out << "operation:    " << Field(op, "id") << " (" << Field(op, "type") << " on "
+                << Field(op, "target") << ")\n";
+      }
+    }
+    return 0;
+  }
+  // Follows every instance's apply_parameters operation; the first failure decides the code.
+  int code = 0;
+  for (const auto& op : operations) {
+    const auto done = FollowOperation(ctx, Field(op, "id"), timeout);
+    if (done.value("status", "") != "succeeded" && code == 0) code = OperationOutcome(ctx, done);
+  }
+  if (ctx.Json()) {
+    ctx.PrintJson(answer);
+  } else {
+    ctx.out << ParameterGroupFields(answer.value("parameter_group", json::object()));
+  }
+  return code;
+}
+
+int GroupDelete(Context& ctx) {
+  ctx.Api().Call(http::Method::kDelete, "/v1/parameter-groups/" + PercentEncode(ctx.Positional(0)));
+  if (!ctx.Json()) ctx.out << "deleted parameter group " << ctx.Positional(0) << '\n';
+  return 0;
 }
 
 // "/v1/instances/<instance>/<collection>[/<name>]"
@@ -683,6 +799,7 @@ std::vector<Command> Commands() {
                 {"param", "KEY=VALUE", "engine parameter", true},
                 {"label", "KEY=VALUE", "label", true},
                 {"deletion-protection", "", "refuse deletion until this is turned off"},
+                {"parameter-group", "GROUP", "parameter group (id or name) of the same engine"},
                 tenant,
                 WaitOption(),
                 TimeoutOption()},
@@ -723,11 +840,56 @@ std::vector<Command> Commands() {
                 {"param", "KEY=VALUE", "engine parameter (merged into the current ones)", true},
                 {"label", "KEY=VALUE", "label (the given labels replace the current ones)", true},
                 {"protection", "on|off", "deletion protection"},
+                {"parameter-group", "GROUP", "attach this parameter group (id or name)"},
+                {"no-parameter-group", "", "detach the parameter group"},
                 WaitOption(),
                 TimeoutOption()},
                1,
                1,
                InstanceUpdate});
+  c.push_back({{"parameter-group", "create"},
+               "NAME --engine ENGINE",
+               "create a parameter group (a versioned configuration template)",
+               "Parameters are validated for the engine like instance parameters.",
+               {{"engine", "ENGINE", "postgresql or mysql"},
+                {"description", "TEXT", "what the group is for"},
+                {"param", "KEY=VALUE", "engine parameter", true},
+                tenant},
+               1,
+               1,
+               GroupCreate});
+  c.push_back({{"parameter-group", "list"},
+               "",
+               "list parameter groups (yours and the built-in defaults)",
+               "Shows the first page unless --all is given.",
+               {tenant,
+                {"engine", "ENGINE", "only this engine"},
+                {"page-size", "N", "groups per page"},
+                {"all", "", "follow next_page_token and list every page"}},
+               0,
+               0,
+               GroupList});
+  c.push_back({{"parameter-group", "get"}, "GROUP", "show one parameter group (id or name)", "",
+               {}, 1, 1, GroupGet});
+  c.push_back({{"parameter-group", "versions"}, "GROUP", "list a parameter group's versions", "",
+               {}, 1, 1, GroupVersions});
+  c.push_back({{"parameter-group", "update"},
+               "GROUP",
+               "change a parameter group",
+               "A parameter change makes a new version and applies it to every attached instance\n"
+               "(dynamic parameters live, static ones at the instance's next restart); --wait\n"
+               "follows those operations.",
+               {{"param", "KEY=VALUE", "set a parameter (merged into the current ones)", true},
+                {"unset", "KEY", "remove a parameter", true},
+                {"description", "TEXT", "new description"},
+                WaitOption(),
+                TimeoutOption()},
+               1,
+               1,
+               GroupUpdate});
+  c.push_back({{"parameter-group", "delete"}, "GROUP",
+               "delete a parameter group (refused while instances use it)", "", {}, 1, 1,
+               GroupDelete});
   c.push_back({{"database", "list"}, "INSTANCE", "list the databases of an instance", "", {}, 1,
                1, DatabaseList});
   c.push_back({{"database", "create"},

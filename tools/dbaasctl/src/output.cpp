@@ -111,6 +111,37 @@ std::string InstancesTable(const nlohmann::json& instances) {
       rows);
 }
 
+// "name (id) v3" of an instance's parameter group, "-" without one.
+std::string ParameterGroupRef(const nlohmann::json& i) {
+  if (!i.is_object() || !i.contains("parameter_group") || !i["parameter_group"].is_object()) {
+    return "-";
+  }
+  const auto& g = i["parameter_group"];
+  return Field(g, "name") + " (" + Field(g, "id") + ") v" + Field(g, "version");
+}
+
+std::string ParameterGroupsTable(const nlohmann::json& groups) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& g : groups) {
+    rows.push_back({Field(g, "id"), Field(g, "name"), Field(g, "engine"), Field(g, "version"),
+                    Field(g, "builtin"), Field(g, "description")});
+  }
+  return FormatTable({"ID", "NAME", "ENGINE", "VERSION", "BUILTIN", "DESCRIPTION"}, rows);
+}
+
+std::string ParameterGroupFields(const nlohmann::json& g) {
+  return FormatFields({{"id", Field(g, "id")},
+                       {"name", Field(g, "name")},
+                       {"tenant_id", Field(g, "tenant_id")},
+                       {"engine", Field(g, "engine")},
+                       {"description", Field(g, "description")},
+                       {"builtin", Field(g, "builtin")},
+                       {"version", Field(g, "version")},
+                       {"parameters", Field(g, "parameters")},
+                       {"created_at", Field(g, "created_at")},
+                       {"updated_at", Field(g, "updated_at")}});
+}
+
 std::string InstanceFields(const nlohmann::json& i) {
   return FormatFields({{"id", Field(i, "id")},
                        {"name", Field(i, "name")},
@@ -125,6 +156,9 @@ std::string InstanceFields(const nlohmann::json& i) {
                        {"endpoint", EndpointText(i)},
                        {"deletion_protection", Field(i, "deletion_protection")},
                        {"parameters", Field(i, "parameters")},
+                       {"parameter_group", ParameterGroupRef(i)},
+                       {"effective_parameters", Field(i, "effective_parameters")},
+                       {"pending_restart", Field(i, "pending_restart")},
                        {"labels", Field(i, "labels")},
                        {"created_at", Field(i, "created_at")},
                        {"updated_at", Field(i, "updated_at")}});

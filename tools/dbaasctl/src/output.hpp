@@ -36,6 +36,8 @@ std::string EndpointText(const nlohmann::json& instance);
 std::string InstancesTable(const nlohmann::json& instances);
 std::string InstanceFields(const nlohmann::json& instance);
 std::string OperationFields(const nlohmann::json& operation);
+std::string ParameterGroupsTable(const nlohmann::json& groups);
+std::string ParameterGroupFields(const nlohmann::json& group);
 std::string TenantsTable(const nlohmann::json& tenants);
 std::string TenantFields(const nlohmann::json& tenant);
 std::string CredentialsFields(const nlohmann::json& credentials);

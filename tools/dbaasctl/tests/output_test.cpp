@@ -80,8 +80,25 @@ TEST(InstancesTable, ShowsKeyFieldsAndEndpoint) {
 
 TEST(InstanceFields, ListsTheInstance) {
   const auto text = InstanceFields(Instance());
-  EXPECT_NE(text.find("status:               running\n"), std::string::npos) << text;
-  EXPECT_NE(text.find("endpoint:             127.0.0.1:40001\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("status:                running\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("endpoint:              127.0.0.1:40001\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("parameter_group:       -\n"), std::string::npos) << text;
+}
+
+TEST(InstanceFields, NamesTheParameterGroupAndVersion) {
+  auto instance = Instance();
+  instance["parameter_group"] = {{"id", "pgr_1"}, {"name", "oltp"}, {"version", 3}};
+  const auto text = InstanceFields(instance);
+  EXPECT_NE(text.find("parameter_group:       oltp (pgr_1) v3\n"), std::string::npos) << text;
+}
+
+TEST(ParameterGroupsTable, ShowsOneRowPerGroup) {
+  const json groups = json::array({{{"id", "pgr_1"}, {"name", "oltp"}, {"engine", "mysql"},
+                                    {"version", 2}, {"builtin", false}, {"description", ""}}});
+  const auto text = ParameterGroupsTable(groups);
+  EXPECT_EQ(text, "ID     NAME  ENGINE  VERSION  BUILTIN  DESCRIPTION\n"
+                  "pgr_1  oltp  mysql   2        false    -\n")
+      << text;
 }
 
 TEST(OperationFields, ShowsTheErrorOfAFailedOperation) {

@@ -47,6 +47,7 @@ auth::RouteTable DefaultPermissionTable() {
   t.Add({"GET", "/v1/instance-sizes", "instance-sizes", {}});
   t.Add({"GET", "/v1/instance-sizes/{id}", "instance-sizes", {}});
   t.AddCollection("/v1/parameter-groups", "parameter-groups");
+  t.Add({"GET", "/v1/parameter-groups/{id}/versions", "parameter-groups", "read"});
   t.AddCollection("/v1/instances", "instances");
   for (const char* verb : {"start", "stop", "restart"}) {
     t.Add({"POST", std::string("/v1/instances/{id}/") + verb, "instances", "update"});

@@ -13,6 +13,8 @@ nlohmann::json InstanceToJson(const Instance& i) {
                      {"size", i.size},
                      {"storage_gb", i.storage_gb},
                      {"parameters", i.parameters},
+                     {"parameter_group", nullptr},
+                     {"effective_parameters", i.effective_parameters},
                      {"deletion_protection", i.deletion_protection},
                      {"labels", i.labels},
                      {"status", i.status},
@@ -24,6 +26,11 @@ nlohmann::json InstanceToJson(const Instance& i) {
                      {"pending_restart", i.pending_restart},
                      {"created_at", FormatRfc3339(i.created_at)},
                      {"updated_at", FormatRfc3339(i.updated_at)}};
+  if (i.parameter_group_id) {
+    out["parameter_group"] = {{"id", *i.parameter_group_id},
+                              {"name", i.parameter_group_name.value_or("")},
+                              {"version", i.parameter_group_version.value_or(0)}};
+  }
   if (i.host && i.port) out["endpoint"] = {{"host", *i.host}, {"port", *i.port}};
   return out;
 }

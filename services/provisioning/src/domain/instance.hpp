@@ -32,8 +32,14 @@ struct Instance {
   std::string version;
   std::string size;
   std::int64_t storage_gb = 0;
-  /// Validated parameter values (canonical strings).
+  /// The instance's own validated parameter values (canonical strings).
   std::map<std::string, std::string> parameters;
+  /// The parameter group it is attached to, and the group's version last applied.
+  std::optional<std::string> parameter_group_id;
+  std::optional<std::string> parameter_group_name;
+  std::optional<std::int64_t> parameter_group_version;
+  /// What the server runs with: the group's parameters overlaid by `parameters`.
+  std::map<std::string, std::string> effective_parameters;
   bool deletion_protection = false;
   std::map<std::string, std::string> labels;
   std::string status;
@@ -62,7 +68,8 @@ inline constexpr std::string_view kOpRunning = "running";
 inline constexpr std::string_view kSucceeded = "succeeded";
 inline constexpr std::string_view kOpFailed = "failed";
 
-/// Long-running work on an instance ("create", "delete", "start", "stop", "restart").
+/// Long-running work on an instance ("create", "delete", "start", "stop", "restart",
+/// "update", "apply_parameters").
 struct Operation {
   std::string id;
   std::string tenant_id;
@@ -77,7 +84,8 @@ struct Operation {
   std::optional<std::string> error_message;
   std::string request_id;
   int attempts = 0;
-  /// What an "update" applies: {"size","parameters"}.
+  /// What an "update" applies: {"size","parameters","parameter_group_id"}; "apply_parameters":
+  /// {"parameter_group_id","version"}.
   std::string spec = "{}";
   TimePoint created_at{};
   TimePoint updated_at{};

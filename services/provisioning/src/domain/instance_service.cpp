@@ -12,6 +12,7 @@
 #include "dbaas/engines/uri.hpp"
 #include "dbaas/engines/validation.hpp"
 #include "dbaas/events/v1/instance.pb.h"
+#include "domain/access.hpp"
 
 namespace dbaas::provisioning {
 namespace {
@@ -29,24 +30,20 @@ bool IsLabelKey(const std::string& key) {
   return std::regex_match(key, pattern);
 }
 
-// The tenant a caller acts in: their own, or (platform admins) the one they name.
-std::string TenantFor(const auth::Identity& caller, const std::optional<std::string>& requested,
-                      std::vector<FieldViolation>& problems) {
-  if (!caller.IsPlatformAdmin()) return caller.tenant_id;
-  if (!requested || requested->empty()) {
-    problems.push_back({"tenant_id", "platform administrators must name the tenant"});
-    return {};
-  }
-  return *requested;
-}
-
-void Require(const auth::Identity& caller, std::string_view resource, std::string_view action,
-             const std::string& tenant_id) {
-  auth::Authorize(caller, resource, action, tenant_id).ThrowIfDenied(resource, action);
-}
-
 std::string NewOperationId() {
   return OperationId::Generate().str();
+}
+
+// The group's parameters overlaid by the instance's are checked together, so conflicts between
+// them (e.g. min_wal_size above max_wal_size) are reported before anything runs.
+void CheckEffective(engines::Engine engine, const engines::ParameterValues& effective,
+                    std::vector<FieldViolation>& problems) {
+  std::vector<FieldViolation> conflicts;
+  engines::ValidateParameters(engine, nlohmann::json(effective), conflicts);
+  for (auto& c : conflicts) {
+    problems.push_back({"parameter_group",
+                        "with the instance's own parameters: " + c.field + " " + c.issue});
+  }
 }
 
 }  // namespace
@@ -103,13 +100,11 @@ Accepted InstanceService::Create(const auth::Identity& caller, const nlohmann::j
       }
     }
   }
-  if (reader.Member("parameter_group", false) != nullptr) {
-    problems.push_back({"parameter_group", "parameter groups are not available yet"});
-  }
+  const nlohmann::json* group_ref = reader.Member("parameter_group", false);
   if (const auto* ha = reader.Member("ha", false); ha != nullptr && *ha != false) {
     problems.push_back({"ha", "high availability is not available yet"});
   }
-  const std::string tenant_id = TenantFor(caller, tenant_request, problems);
+  const std::string tenant_id = ActingTenant(caller, tenant_request, problems);
 
   engines::InstanceRequest request;
   request.engine = engine.value_or("");
@@ -125,6 +120,15 @@ Accepted InstanceService::Create(const auth::Identity& caller, const nlohmann::j
                                    [&](const FieldViolation& p) { return p.field == v.field; });
     if (!known) problems.push_back(std::move(v));
   }
+  std::optional<ParameterGroup> group;
+  if (group_ref != nullptr && !group_ref->is_null() && engine &&
+      engines::ParseEngine(*engine)) {
+    group = groups_.Resolve(tenant_id, *engine, *group_ref, problems);
+  }
+  const auto effective =
+      EffectiveParameters(group ? group->parameters : engines::ParameterValues{},
+                          validated.parameters);
+  if (group) CheckEffective(validated.engine, effective, problems);
   if (!problems.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "the instance request is invalid",
                 std::move(problems));
@@ -143,6 +147,12 @@ Accepted InstanceService::Create(const auth::Identity& caller, const nlohmann::j
   instance.size = *size;
   instance.storage_gb = *storage;
   instance.parameters = validated.parameters;
+  instance.effective_parameters = effective;
+  if (group) {
+    instance.parameter_group_id = group->id;
+    instance.parameter_group_name = group->name;
+    instance.parameter_group_version = group->version;
+  }
   instance.deletion_protection = protection.value_or(false);
   instance.labels = std::move(label_values);
   instance.status = std::string(kProvisioning);
@@ -194,7 +204,9 @@ std::pair<Instance, std::optional<Operation>> InstanceService::Update(
   const auto protection = reader.Bool("deletion_protection", false);
   const nlohmann::json* parameters = reader.Member("parameters", false);
   const nlohmann::json* labels = reader.Member("labels", false);
-  reader.RejectUnknown({"size", "storage_gb", "parameters", "deletion_protection", "labels"});
+  const nlohmann::json* group_ref = reader.Member("parameter_group", false);
+  reader.RejectUnknown(
+      {"size", "storage_gb", "parameters", "parameter_group", "deletion_protection", "labels"});
   std::vector<FieldViolation> problems = reader.Violations();
   if (body.is_object() && body.empty()) problems.push_back({"", "nothing to change"});
 
@@ -214,22 +226,7 @@ std::pair<Instance, std::optional<Operation>> InstanceService::Update(
       }
     }
   }
-  // The desired parameters: the current ones with the patch merged in (null removes).
-  nlohmann::json merged = nlohmann::json::object();
-  for (const auto& [name, value] : instance.parameters) merged[name] = value;
-  if (parameters != nullptr) {
-    if (!parameters->is_object()) {
-      problems.push_back({"parameters", "must be an object"});
-    } else {
-      for (const auto& [name, value] : parameters->items()) {
-        if (value.is_null()) {
-          merged.erase(name);
-        } else {
-          merged[name] = value;
-        }
-      }
-    }
-  }
+  const nlohmann::json merged = MergeParameterPatch(instance.parameters, parameters, problems);
   engines::InstanceRequest request;
   request.engine = instance.engine;
   request.version = instance.version;
@@ -241,6 +238,20 @@ std::pair<Instance, std::optional<Operation>> InstanceService::Update(
     const bool known = std::any_of(problems.begin(), problems.end(),
                                    [&](const FieldViolation& p) { return p.field == v.field; });
     if (!known) problems.push_back(std::move(v));
+  }
+  // The group after the change: unchanged, another one, or none (null detaches).
+  std::optional<ParameterGroup> group;
+  std::optional<std::string> group_id = instance.parameter_group_id;
+  // The reader treats null as absent; here null means "detach".
+  if (body.is_object() && body.contains("parameter_group") && body["parameter_group"].is_null()) {
+    group_id.reset();
+  } else if (group_ref != nullptr) {
+    group = groups_.Resolve(instance.tenant_id, instance.engine, *group_ref, problems);
+    if (group) group_id = group->id;
+  }
+  if (group) {
+    CheckEffective(validated.engine, EffectiveParameters(group->parameters, validated.parameters),
+                   problems);
   }
   if (!problems.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "the instance change is invalid", std::move(problems));
@@ -257,7 +268,9 @@ std::pair<Instance, std::optional<Operation>> InstanceService::Update(
   metadata.labels = label_values;
   metadata.storage_gb = storage;
   std::optional<Operation> operation;
-  const bool resize = request.size != instance.size || validated.parameters != instance.parameters;
+  const bool resize = request.size != instance.size ||
+                      validated.parameters != instance.parameters ||
+                      group_id != instance.parameter_group_id;
   if (resize) {
     operation.emplace();
     operation->id = NewOperationId();
@@ -268,7 +281,11 @@ std::pair<Instance, std::optional<Operation>> InstanceService::Update(
     operation->step = "waiting to start";
     operation->request_id = request_id;
     operation->spec =
-        nlohmann::json{{"size", request.size}, {"parameters", validated.parameters}}.dump();
+        nlohmann::json{{"size", request.size},
+                       {"parameters", validated.parameters},
+                       {"parameter_group_id",
+                        group_id ? nlohmann::json(*group_id) : nlohmann::json(nullptr)}}
+            .dump();
     operation->created_at = clock_.Now();
     operation->updated_at = operation->created_at;
   }

@@ -10,6 +10,7 @@
 #include "dbaas/auth/identity.hpp"
 #include "dbaas/common/clock.hpp"
 #include "dbaas/engines/catalog.hpp"
+#include "domain/parameter_group_service.hpp"
 #include "repository/pg_provisioning_repository.hpp"
 
 namespace dbaas::crypto {
@@ -37,19 +38,26 @@ struct Credentials {
 /// operations the runner then carries out. Thread-safe.
 class InstanceService {
  public:
-  InstanceService(PgProvisioningRepository& repository, std::vector<engines::EngineInfo> engines,
-                  const crypto::KeyRing& keys, const Clock& clock)
-      : repository_(repository), engines_(std::move(engines)), keys_(keys), clock_(clock) {}
+  InstanceService(PgProvisioningRepository& repository, ParameterGroupService& groups,
+                  std::vector<engines::EngineInfo> engines, const crypto::KeyRing& keys,
+                  const Clock& clock)
+      : repository_(repository),
+        groups_(groups),
+        engines_(std::move(engines)),
+        keys_(keys),
+        clock_(clock) {}
 
   /// Validates `body` ({"name","engine","version","size","storage_gb","parameters",
-  /// "deletion_protection","labels","tenant_id" (platform admins)}) and records the instance
+  /// "parameter_group" (id or name of a group of the same engine), "deletion_protection",
+  /// "labels","tenant_id" (platform admins)}) and records the instance
   /// and its create operation. INVALID_ARGUMENT lists every problem; nothing is created then.
   Accepted Create(const auth::Identity& caller, const nlohmann::json& body,
                   const std::string& request_id);
   InstancePage List(const auth::Identity& caller, InstanceQuery query);
   Instance Get(const auth::Identity& caller, const std::string& id);
-  /// PATCH: deletion_protection, labels and storage_gb change at once; size and parameters
-  /// (merged into the current ones; null removes one) through an "update" operation that the
+  /// PATCH: deletion_protection, labels and storage_gb change at once; size, parameters
+  /// (merged into the current ones; null removes one) and parameter_group (id or name; null
+  /// detaches) through an "update" operation that the
   /// runtime applies (dynamic settings live, static ones at a restart it makes). Every problem
   /// is reported at once; `if_match` must equal the instance's ETag when given (ABORTED).
   std::pair<Instance, std::optional<Operation>> Update(const auth::Identity& caller,
@@ -75,6 +83,7 @@ class InstanceService {
   }
 
   PgProvisioningRepository& repository_;
+  ParameterGroupService& groups_;
   std::vector<engines::EngineInfo> engines_;
   const crypto::KeyRing& keys_;
   const Clock& clock_;

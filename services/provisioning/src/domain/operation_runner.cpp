@@ -1,5 +1,6 @@
 #include "domain/operation_runner.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "dbaas/common/crypto.hpp"
@@ -7,6 +8,7 @@
 #include "dbaas/common/log.hpp"
 #include "dbaas/engines/catalog.hpp"
 #include "domain/instance_service.hpp"
+#include "domain/parameter_group.hpp"
 
 namespace dbaas::provisioning {
 namespace {
@@ -61,11 +63,20 @@ InstanceChange StatusOnly(std::string_view status) {
   return change;
 }
 
+// Settings still waiting for a restart: the earlier ones and the new ones.
+std::vector<std::string> Union(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  std::sort(a.begin(), a.end());
+  a.erase(std::unique(a.begin(), a.end()), a.end());
+  return a;
+}
+
 }  // namespace
 
-OperationRunner::OperationRunner(PgProvisioningRepository& repository, runtime::Runtime& runtime,
+OperationRunner::OperationRunner(PgProvisioningRepository& repository,
+                                 PgParameterGroupRepository& groups, runtime::Runtime& runtime,
                                  const crypto::KeyRing& keys, RunnerConfig config)
-    : repository_(repository), runtime_(runtime), keys_(keys), config_(config) {}
+    : repository_(repository), groups_(groups), runtime_(runtime), keys_(keys), config_(config) {}
 
 OperationRunner::~OperationRunner() {
   Stop();
@@ -155,9 +166,21 @@ void OperationRunner::Run(const Operation& op) {
       spec.engine = engines::ParseEngine(instance->engine).value_or(engines::Engine::kPostgresql);
       spec.version = instance->version;
       spec.size = instance->size;
-      spec.parameters = instance->parameters;
-      const auto created = runtime_.Create(spec);
       InstanceChange change;
+      change.set_parameter_group = true;
+      change.parameter_group_id = instance->parameter_group_id;
+      change.effective_parameters = instance->parameters;
+      if (instance->parameter_group_id) {
+        // The group's latest version: one changed since the instance was requested counts.
+        if (auto v = groups_.Version(*instance->parameter_group_id)) {
+          change.parameter_group_version = v->version;
+          change.effective_parameters = EffectiveParameters(v->parameters, instance->parameters);
+        } else {
+          change.parameter_group_id.reset();  // the group is gone: the instance's own only
+        }
+      }
+      spec.parameters = *change.effective_parameters;
+      const auto created = runtime_.Create(spec);
       change.status = std::string(kRunning);
       change.host = created.endpoint.host;
       change.port = created.endpoint.port;
@@ -182,23 +205,34 @@ void OperationRunner::Run(const Operation& op) {
       } else {
         runtime_.Restart(id);
       }
-      repository_.FinishOperation(op, std::nullopt, StatusOnly(kRunning),
-                                  EventAs("started", op));
+      InstanceChange change = StatusOnly(kRunning);
+      change.pending_restart.emplace();  // the server read its whole config at start
+      repository_.FinishOperation(op, std::nullopt, change, EventAs("started", op));
     } else if (op.type == "update") {
       repository_.SetProgress(op.id, 30, "applying the new size and parameters");
       const auto spec = nlohmann::json::parse(op.spec);
       runtime::ResizeSpec resize;
       resize.size = spec.at("size").get<std::string>();
-      resize.parameters = spec.at("parameters").get<std::map<std::string, std::string>>();
       resize.allow_restart = true;
-      if (auto sealed = repository_.SealedPassword(id)) {
-        resize.admin_password = crypto::OpenEnvelope(keys_, crypto::Base64UrlDecode(*sealed), id);
-      }
-      const auto applied = runtime_.Resize(id, resize);
       InstanceChange change = StatusOnly(kRunning);
       change.size = resize.size;
-      change.parameters = resize.parameters;
-      change.pending_restart = applied.pending_restart;
+      change.parameters = spec.at("parameters").get<std::map<std::string, std::string>>();
+      std::optional<std::string> group_id = instance->parameter_group_id;
+      if (const auto it = spec.find("parameter_group_id"); it != spec.end()) {
+        group_id = it->is_null() ? std::nullopt
+                                 : std::optional<std::string>(it->get<std::string>());
+      }
+      Instance desired = *instance;
+      desired.parameters = *change.parameters;
+      ApplyParameters(desired, op, std::move(resize), group_id, change);
+      repository_.FinishOperation(op, std::nullopt, change, EventAs("updated", op));
+    } else if (op.type == "apply_parameters") {
+      repository_.SetProgress(op.id, 30, "applying the parameter group's new version");
+      runtime::ResizeSpec resize;
+      resize.size = instance->size;
+      resize.allow_restart = false;  // static settings wait for the next restart
+      InstanceChange change = StatusOnly(instance->status);
+      ApplyParameters(*instance, op, std::move(resize), instance->parameter_group_id, change);
       repository_.FinishOperation(op, std::nullopt, change, EventAs("updated", op));
     } else if (op.type == "stop") {
       repository_.SetProgress(op.id, 30, "stopping the server");
@@ -225,6 +259,10 @@ void OperationRunner::Run(const Operation& op) {
       // The runtime put the old settings back; the server keeps running on them.
       change.status = std::string(kRunning);
     }
+    if (op.type == "apply_parameters") {
+      change.status = instance->status;  // it keeps running (or stays stopped) as it was
+      change.status_detail = instance->status_detail;
+    }
     if (op.type == "create") {
       // The runtime removed what it made; make sure, so nothing is left (Property 6).
       try {
@@ -236,6 +274,37 @@ void OperationRunner::Run(const Operation& op) {
     }
     repository_.FinishOperation(op, error, change, EventAs("failed", op));
   }
+}
+
+void OperationRunner::ApplyParameters(const Instance& instance, const Operation& op,
+                                      runtime::ResizeSpec resize,
+                                      const std::optional<std::string>& group_id,
+                                      InstanceChange& change) {
+  change.set_parameter_group = true;
+  change.parameter_group_id = group_id;
+  resize.parameters = instance.parameters;
+  if (group_id) {
+    if (auto v = groups_.Version(*group_id)) {
+      change.parameter_group_version = v->version;
+      resize.parameters = EffectiveParameters(v->parameters, instance.parameters);
+    } else {
+      change.parameter_group_id.reset();  // the group is gone: the instance's own only
+    }
+  }
+  if (auto sealed = repository_.SealedPassword(instance.id)) {
+    resize.admin_password =
+        crypto::OpenEnvelope(keys_, crypto::Base64UrlDecode(*sealed), instance.id);
+  }
+  change.effective_parameters = resize.parameters;
+  const auto applied = runtime_.Resize(instance.id, resize);
+  change.pending_restart = applied.restarted
+                               ? applied.pending_restart
+                               : Union(instance.pending_restart, applied.pending_restart);
+  log::Info("parameters applied", {{"operation_id", op.id},
+                                   {"instance_id", instance.id},
+                                   {"live", nlohmann::json(applied.applied_live).dump()},
+                                   {"pending_restart",
+                                    nlohmann::json(*change.pending_restart).dump()}});
 }
 
 void CheckInstanceHealth(PgProvisioningRepository& repository, runtime::Runtime& runtime) {

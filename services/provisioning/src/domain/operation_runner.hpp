@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dbaas/runtime/runtime.hpp"
+#include "repository/pg_parameter_group_repository.hpp"
 #include "repository/pg_provisioning_repository.hpp"
 
 namespace dbaas::crypto {
@@ -28,15 +29,16 @@ struct RunnerConfig {
   std::chrono::milliseconds poll{1000};
 };
 
-/// Carries out instance operations through the Runtime: claims the oldest open operation with
+/// Carries out instance operations through the Runtime ("create", "delete", "start", "stop",
+/// "restart", "update", and "apply_parameters" of a parameter group's new version): claims the oldest open operation with
 /// a free lease, renews the lease while it works, records progress, and ends it with the
 /// instance's new state and event. An operation interrupted by a crash is claimed again and
 /// redone from the start (a create first removes whatever the earlier attempt left).
 /// Thread-safe.
 class OperationRunner {
  public:
-  OperationRunner(PgProvisioningRepository& repository, runtime::Runtime& runtime,
-                  const crypto::KeyRing& keys, RunnerConfig config);
+  OperationRunner(PgProvisioningRepository& repository, PgParameterGroupRepository& groups,
+                  runtime::Runtime& runtime, const crypto::KeyRing& keys, RunnerConfig config);
   ~OperationRunner();
   OperationRunner(const OperationRunner&) = delete;
   OperationRunner& operator=(const OperationRunner&) = delete;
@@ -52,8 +54,14 @@ class OperationRunner {
  private:
   void Run(const Operation& operation);
   void Loop();
+  /// Applies the instance's effective parameters (its group's latest version overlaid by its
+  /// own) with the runtime; `change` gets what was applied.
+  void ApplyParameters(const Instance& instance, const Operation& operation,
+                       runtime::ResizeSpec resize, const std::optional<std::string>& group_id,
+                       InstanceChange& change);
 
   PgProvisioningRepository& repository_;
+  PgParameterGroupRepository& groups_;
   runtime::Runtime& runtime_;
   const crypto::KeyRing& keys_;
   RunnerConfig config_;

@@ -4,20 +4,23 @@
 
 #include "dbaas/common/error.hpp"
 #include "dbaas/events/outbox.hpp"
+#include "repository/row_support.hpp"
 
 namespace dbaas::provisioning {
 namespace {
 
-std::string Ts(std::string_view column) {
-  return "to_char(" + std::string(column) +
-         " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"') AS " + std::string(column);
-}
+using detail::StringMap;
+using detail::Time;
+using detail::Ts;
 
 const std::string& InstanceColumns() {
   static const std::string columns =
       "id, tenant_id, name, engine, version, size, storage_gb, parameters::text AS parameters, "
       "deletion_protection, labels::text AS labels, status, status_detail, host, port, "
-      "server_version, admin_user, ca_pem, pending_restart::text AS pending_restart, revision, " +
+      "server_version, admin_user, ca_pem, pending_restart::text AS pending_restart, revision, "
+      "parameter_group_id, parameter_group_version, "
+      "effective_parameters::text AS effective_parameters, (SELECT g.name FROM parameter_groups "
+      "g WHERE g.id = instances.parameter_group_id) AS parameter_group_name, " +
       Ts("created_at") + ", " + Ts("updated_at");
   return columns;
 }
@@ -30,21 +33,6 @@ const std::string& OperationColumns() {
   return columns;
 }
 
-TimePoint Time(const store::Row& row, std::string_view column) {
-  auto t = ParseRfc3339(row.Get(column));
-  if (!t) throw Error(ErrorCode::kInternal, "stored timestamp is malformed");
-  return *t;
-}
-
-std::map<std::string, std::string> StringMap(const std::string& text) {
-  std::map<std::string, std::string> out;
-  const auto parsed = nlohmann::json::parse(text);  // items() must not outlive it
-  for (const auto& [k, v] : parsed.items()) {
-    out[k] = v.is_string() ? v.get<std::string>() : v.dump();
-  }
-  return out;
-}
-
 Instance InstanceFromRow(const store::Row& row) {
   Instance i;
   i.id = row.Get("id");
@@ -55,6 +43,12 @@ Instance InstanceFromRow(const store::Row& row) {
   i.size = row.Get("size");
   i.storage_gb = row.GetInt("storage_gb");
   i.parameters = StringMap(row.Get("parameters"));
+  i.parameter_group_id = row.Optional("parameter_group_id");
+  i.parameter_group_name = row.Optional("parameter_group_name");
+  if (row.Optional("parameter_group_version")) {
+    i.parameter_group_version = row.GetInt("parameter_group_version");
+  }
+  i.effective_parameters = StringMap(row.Get("effective_parameters"));
   i.deletion_protection = row.GetBool("deletion_protection");
   i.labels = StringMap(row.Get("labels"));
   i.status = row.Get("status");
@@ -90,15 +84,6 @@ Operation OperationFromRow(const store::Row& row) {
   return o;
 }
 
-void InsertOperation(store::Tx& tx, const Operation& o) {
-  tx.Exec(
-      "INSERT INTO operations (id, tenant_id, type, target, status, progress, step, request_id, "
-      "spec, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, now(), "
-      "now())",
-      {o.id, o.tenant_id, o.type, o.target, o.status, std::to_string(o.progress), o.step,
-       o.request_id, o.spec});
-}
-
 Instance LockInstance(store::Tx& tx, const std::string& id) {
   auto rows = tx.Exec("SELECT " + InstanceColumns() +
                           " FROM instances WHERE id = $1 AND status <> 'deleted' FOR UPDATE",
@@ -108,6 +93,15 @@ Instance LockInstance(store::Tx& tx, const std::string& id) {
 }
 
 }  // namespace
+
+void InsertOperation(store::Tx& tx, const Operation& o) {
+  tx.Exec(
+      "INSERT INTO operations (id, tenant_id, type, target, status, progress, step, request_id, "
+      "spec, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, now(), "
+      "now())",
+      {o.id, o.tenant_id, o.type, o.target, o.status, std::to_string(o.progress), o.step,
+       o.request_id, o.spec});
+}
 
 void PgProvisioningRepository::UpsertTenantLimits(store::Tx& tx, const std::string& tenant_id,
                                                   bool active, std::int64_t max_instances,
@@ -160,12 +154,18 @@ void PgProvisioningRepository::CreateInstance(const Instance& i, const Operation
     try {
       tx.Exec(
           "INSERT INTO instances (id, tenant_id, name, engine, version, size, storage_gb, "
-          "parameters, deletion_protection, labels, status, created_at, updated_at) VALUES ($1, "
+          "parameters, deletion_protection, labels, status, created_at, updated_at, "
+          "parameter_group_id, parameter_group_version, effective_parameters) VALUES ($1, "
           "$2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, $11, $12::timestamptz, "
-          "$12::timestamptz)",
+          "$12::timestamptz, $13, $14::integer, $15::jsonb)",
           {i.id, i.tenant_id, i.name, i.engine, i.version, i.size, std::to_string(i.storage_gb),
            nlohmann::json(i.parameters).dump(), i.deletion_protection ? "true" : "false",
-           nlohmann::json(i.labels).dump(), i.status, FormatRfc3339(i.created_at)});
+           nlohmann::json(i.labels).dump(), i.status, FormatRfc3339(i.created_at),
+           i.parameter_group_id,
+           i.parameter_group_version
+               ? std::optional<std::string>(std::to_string(*i.parameter_group_version))
+               : std::nullopt,
+           nlohmann::json(i.effective_parameters).dump()});
     } catch (const Error& e) {
       if (e.Code() != ErrorCode::kAlreadyExists) throw;
       throw Error(ErrorCode::kAlreadyExists, "an instance named \"" + i.name + "\" exists",
@@ -302,8 +302,10 @@ std::optional<Operation> PgProvisioningRepository::ClaimOperation(std::chrono::m
   auto rows = pool_.Exec(
       "UPDATE operations SET status = 'running', attempts = attempts + 1, updated_at = now(), "
       "lease_until = now() + $1::bigint * interval '1 millisecond' WHERE id = ("
-      "SELECT id FROM operations WHERE status = 'pending' OR (status = 'running' AND "
-      "lease_until < now()) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " +
+      "SELECT id FROM operations o WHERE (status = 'pending' OR (status = 'running' AND "
+      "lease_until < now())) AND NOT EXISTS (SELECT 1 FROM operations e WHERE e.target = "
+      "o.target AND e.status IN ('pending', 'running') AND (e.created_at, e.id) < "
+      "(o.created_at, o.id)) ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING " +
           OperationColumns(),
       {std::to_string(lease.count())});
   if (rows.Empty()) return std::nullopt;
@@ -371,6 +373,20 @@ void PgProvisioningRepository::FinishOperation(
             ? std::optional<std::string>(nlohmann::json(*change.pending_restart).dump())
             : std::nullopt,
         "::jsonb");
+    set("effective_parameters",
+        change.effective_parameters
+            ? std::optional<std::string>(nlohmann::json(*change.effective_parameters).dump())
+            : std::nullopt,
+        "::jsonb");
+    if (change.set_parameter_group) {
+      params.push_back(change.parameter_group_id);
+      sql += ", parameter_group_id = $" + std::to_string(params.size());
+      params.push_back(change.parameter_group_version
+                           ? std::optional<std::string>(
+                                 std::to_string(*change.parameter_group_version))
+                           : std::nullopt);
+      sql += ", parameter_group_version = $" + std::to_string(params.size()) + "::integer";
+    }
     sql += " WHERE id = $1 RETURNING " + InstanceColumns();
     auto rows = tx.Exec(sql, params);
     if (!rows.Empty()) events::Enqueue(tx, event_for(InstanceFromRow(rows[0])));

@@ -45,6 +45,12 @@ struct InstanceChange {
   std::optional<std::string> size;
   std::optional<std::map<std::string, std::string>> parameters;
   std::optional<std::vector<std::string>> pending_restart;
+  /// Set by create, update and apply_parameters: what the server now runs with and the group
+  /// (and version) it came from; `set_parameter_group` with no id detaches.
+  std::optional<std::map<std::string, std::string>> effective_parameters;
+  bool set_parameter_group = false;
+  std::optional<std::string> parameter_group_id;
+  std::optional<std::int64_t> parameter_group_version;
 };
 
 /// Changes PATCH applies at once (no operation needed).
@@ -56,6 +62,9 @@ struct InstanceMetadata {
 
 /// Instances, operations and tenant limits in provisioning's own database. Every state change
 /// and the event describing it are written in one transaction. Thread-safe.
+/// Inserts `operation` in `tx` (shared with the parameter group repository).
+void InsertOperation(store::Tx& tx, const Operation& operation);
+
 class PgProvisioningRepository {
  public:
   explicit PgProvisioningRepository(store::Pool& pool) : pool_(pool) {}
@@ -87,7 +96,8 @@ class PgProvisioningRepository {
                           const std::function<events::Event(const Instance&)>& event_for);
 
   /// Takes the oldest open operation whose lease is free (pending, or running with an expired
-  /// lease: its runner died) and leases it until now + lease.
+  /// lease: its runner died) and that is the oldest open one of its instance (so one
+  /// instance's operations run one after another), and leases it until now + lease.
   std::optional<Operation> ClaimOperation(std::chrono::milliseconds lease);
   void RenewLease(const std::string& operation_id, std::chrono::milliseconds lease);
   void SetProgress(const std::string& operation_id, int progress, const std::string& step);
