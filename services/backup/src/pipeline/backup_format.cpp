@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 #include "dbaas/common/crypto.hpp"
 #include "dbaas/common/error.hpp"
 
@@ -79,7 +81,8 @@ bool HeaderParser::Feed(std::string_view input) {
                  {"restore from another backup"});
   };
   bytes_.append(input);
-  if (bytes_.size() >= kMagic.size() && std::string_view(bytes_).substr(0, kMagic.size()) != kMagic) {
+  const auto compared = std::min(bytes_.size(), kMagic.size());
+  if (std::string_view(bytes_).substr(0, compared) != kMagic.substr(0, compared)) {
     throw Error(ErrorCode::kFailedPrecondition,
                 "backup " + name_ + " is not a dbaas backup (wrong magic bytes)");
   }

@@ -75,9 +75,12 @@ class ZstdDecompressor final : public StreamTransform {
     ZSTD_inBuffer in{input.data(), input.size(), 0};
     for (;;) {
       ZSTD_outBuffer out{out_.data(), out_.size(), 0};
+      const auto consumed_before = in.pos;
       const auto rc = ZSTD_decompressStream(ctx_, &out, &in);
       if (ZSTD_isError(rc)) Fail("zstd", ZSTD_getErrorName(rc));
-      last_ = rc;
+      // A call that made no progress after a frame ended answers the next frame's header size,
+      // which says nothing about whether the stream so far is complete.
+      if (out.pos > 0 || in.pos != consumed_before) last_ = rc;
       if (out.pos > 0) emit({out_.data(), out.pos});
       // Done with this input once it is consumed and the output buffer was not filled.
       if (in.pos == in.size && out.pos < out.size) break;
@@ -220,7 +223,7 @@ class Lz4Decompressor final : public StreamTransform {
       const auto hint =
           LZ4F_decompress(ctx_, out_.data(), &out_size, input.data(), &in_size, nullptr);
       if (LZ4F_isError(hint)) Fail("lz4", LZ4F_getErrorName(hint));
-      last_hint_ = hint;
+      if (out_size > 0 || in_size > 0) last_hint_ = hint;
       if (out_size > 0) emit({out_.data(), out_size});
       input.remove_prefix(in_size);
       // A full output buffer may mean more output is waiting without more input.
