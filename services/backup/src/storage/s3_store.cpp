@@ -106,7 +106,10 @@ struct S3Store::Impl {
       signing.headers = {{"host", host_header},
                          {"x-amz-content-sha256", payload_hash},
                          {"x-amz-date", signing.amz_date}};
-      for (const auto& h : extra_headers) signing.headers.push_back(h);
+      // Range stays unsigned, as AWS's own SDKs do; proxies may rewrite it.
+      for (const auto& h : extra_headers) {
+        if (h.first != "range") signing.headers.push_back(h);
+      }
 
       http::ClientRequest request;
       request.method = method;
@@ -117,6 +120,7 @@ struct S3Store::Impl {
       for (const auto& [name, value] : signing.headers) {
         if (name != "host") request.headers.Set(name, value);
       }
+      for (const auto& [name, value] : extra_headers) request.headers.Set(name, value);
       request.headers.Set("Authorization", sigv4::Authorization(signing, credentials));
       request.body = body;
       try {
@@ -378,7 +382,9 @@ std::vector<ObjectInfo> S3Store::List(const std::string& prefix) {
   std::vector<ObjectInfo> out;
   std::string token;
   for (;;) {
-    Pairs query = {{"list-type", "2"}, {"prefix", prefix}};
+    Pairs query = {{"list-type", "2"},
+                   {"max-keys", std::to_string(impl_->config.list_page_size)},
+                   {"prefix", prefix}};
     if (!token.empty()) query.emplace_back("continuation-token", token);
     const auto what = "ListObjectsV2 " + prefix;
     const auto r = impl_->Expect(impl_->Call(Method::kGet, "", query, {}, {}, what), {200}, what);

@@ -32,6 +32,8 @@ struct S3StoreConfig {
   int max_attempts = 4;
   http::Backoff backoff;
   std::chrono::milliseconds request_timeout{120000};
+  /// Keys per ListObjectsV2 page (max-keys); List() follows continuation tokens.
+  std::size_t list_page_size = 1000;
   /// When set, Capacity() reports it as the total.
   std::optional<std::uint64_t> quota_bytes;
 };
