@@ -1,0 +1,3 @@
+#include "app.hpp"
+
+int main() { return dbaas::service::Main(dbaas::backup::Definition()); }
