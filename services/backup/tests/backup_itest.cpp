@@ -469,6 +469,40 @@ TEST_F(BackupApi, AnotherTenantSeesNothingAndDeletesNothing) {
   EXPECT_EQ(Call(Method::kGet, "/v1/backups/" + id).status, 404);
 }
 
+TEST_F(BackupApi, AMySqlBackupHoldsTheUsersDatabase) {
+  const auto tenant = Tenant();
+  http::ClientResponse created;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  do {
+    created = Prov(Method::kPost, "/v1/instances",
+                   json{{"tenant_id", tenant}, {"name", "ledger"}, {"engine", "mysql"},
+                        {"size", "micro"}, {"storage_gb", 10}});
+    if (created.status != 409) break;
+    std::this_thread::sleep_for(100ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  ASSERT_EQ(created.status, 202) << created.body;
+  const auto id = created.Json()["instance"]["id"].get<std::string>();
+  ASSERT_EQ(WaitProvisioning(created.Json()["operation"]["id"])["status"], "succeeded");
+  auto db = Prov(Method::kPost, "/v1/instances/" + id + "/databases",
+                 json{{"name", "ledger_2026"}});
+  ASSERT_LT(db.status, 300) << db.body;
+  WaitFor([&] { return Call(Method::kGet, "/v1/instances/" + id + "/backup-schedule").Json(); },
+          [](const json& s) { return s.contains("cron"); }, 30s, "the default schedule");
+  auto r = Call(Method::kPost, "/v1/instances/" + id + "/backups", json{{"type", "logical"}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  const auto op = WaitBackupOperation(r.Json()["operation"]["id"]);
+  ASSERT_EQ(op["status"], "succeeded") << op;
+  const auto backup =
+      Call(Method::kGet, "/v1/backups/" + r.Json()["backup"]["id"].get<std::string>()).Json();
+  EXPECT_EQ(backup["status"], "available");
+  EXPECT_EQ(backup["engine"], "mysql");
+  EXPECT_NE(backup["engine_version"].get<std::string>().find("MariaDB"), std::string::npos)
+      << backup;
+  const auto text = FileText(StoredFile(backup));
+  EXPECT_EQ(crypto::Sha256Hex(text), backup["checksum"]);
+  EXPECT_NE(text.find("`ledger_2026`"), std::string::npos);
+}
+
 TEST_F(BackupApi, AStoppedInstanceIsNotBackedUpAndADeletedOneIsGone) {
   const auto tenant = Tenant();
   http::ClientResponse created;

@@ -181,7 +181,7 @@ BackupOutcome DumpExecutor::Run(const BackupRequest& request, const ProgressFn& 
   } else {
     argv = {config_.mariadb_dump.string(), "--no-defaults", "--host=" + t.host,
             "--port=" + std::to_string(t.port), "--user=" + t.admin_user, "--ssl",
-            "--ssl-ca=" + ca.string(), "--ssl-verify-server-cert", "--connect-timeout=10",
+            "--ssl-ca=" + ca.string(), "--ssl-verify-server-cert",
             "--all-databases", "--single-transaction", "--routines", "--events", "--triggers",
             "--hex-blob", "--default-character-set=utf8mb4"};
     env.push_back("MYSQL_PWD=" + t.admin_password);
