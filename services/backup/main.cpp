@@ -1,3 +1,5 @@
 #include "app.hpp"
 
-int main() { return dbaas::service::Main(dbaas::backup::Definition()); }
+int main() {
+  return dbaas::service::Main(dbaas::backup::Definition());
+}

@@ -87,10 +87,9 @@ struct Components {
         backups(repository, executor, settings.service, ctx.clock),
         runner(repository, executor, targets, settings.runner, ctx.clock),
         handlers(backups, callers),
-        instances(ctx.pool, ctx.nats, InstanceConsumerConfig(),
-                  [this](const events::Event& e, store::Tx& tx) {
-                    backups.OnInstanceEvent(e, tx);
-                  }) {
+        instances(
+            ctx.pool, ctx.nats, InstanceConsumerConfig(),
+            [this](const events::Event& e, store::Tx& tx) { backups.OnInstanceEvent(e, tx); }) {
     backups.OnQueued([this] { runner.Wake(); });
   }
 
@@ -124,16 +123,16 @@ service::Definition Definition() {
     auto* c = components.get();
     ctx.workers.push_back(service::Worker{"instance-events", [c] { c->instances.Start(); },
                                           [c] { c->instances.Stop(); }});
-    ctx.workers.push_back(service::Worker{"backups", [c] { c->runner.Start(); },
-                                          [c] { c->runner.Stop(); }});
+    ctx.workers.push_back(
+        service::Worker{"backups", [c] { c->runner.Start(); }, [c] { c->runner.Stop(); }});
     // Runs at start-up too, so a slot missed while the service was down fires once now.
-    ctx.workers.push_back(service::PeriodicWorker(
-        "backup-scheduler", c->settings.scheduler_interval, [c] {
+    ctx.workers.push_back(
+        service::PeriodicWorker("backup-scheduler", c->settings.scheduler_interval, [c] {
           if (RunScheduler(c->repository, c->clock.Now()) > 0) c->runner.Wake();
         }));
-    ctx.workers.push_back(service::PeriodicWorker(
-        "backup-retention", c->settings.retention_interval,
-        [c] { RunRetention(c->repository, c->executor, c->clock.Now()); }));
+    ctx.workers.push_back(
+        service::PeriodicWorker("backup-retention", c->settings.retention_interval,
+                                [c] { RunRetention(c->repository, c->executor, c->clock.Now()); }));
     ctx.keep_alive.push_back(components);
   };
   return def;

@@ -56,8 +56,7 @@ class BackupApi : public ::testing::Test {
     nats_ = std::make_unique<testing::NatsServer>();
     state_ = fs::temp_directory_path() / ("dbaas-backup-" + crypto::RandomToken(6));
     fs::create_directories(state_);
-    fs::permissions(state_, fs::perms::owner_all | fs::perms::group_exec |
-                                fs::perms::others_exec);
+    fs::permissions(state_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
     admin_password_ = "Admin-" + crypto::RandomToken(12);
     std::map<std::string, std::string> common{
         {"DBAAS_NATS_URL", nats_->Url()},
@@ -165,8 +164,10 @@ class BackupApi : public ::testing::Test {
     const auto tenant = Tenant();
     const auto email = "bak-" + crypto::HexEncode(crypto::RandomBytes(4)) + "@example.com";
     auto user = Ac(Method::kPost, "/v1/users",
-                   json{{"email", email}, {"password", "Correct-Horse-Battery-9"},
-                        {"tenant_id", tenant}, {"roles", {"tenant-admin"}}});
+                   json{{"email", email},
+                        {"password", "Correct-Horse-Battery-9"},
+                        {"tenant_id", tenant},
+                        {"roles", {"tenant-admin"}}});
     EXPECT_EQ(user.status, 201) << user.body;
     return Login(email, "Correct-Horse-Battery-9");
   }
@@ -187,14 +188,18 @@ class BackupApi : public ::testing::Test {
 
   static json WaitProvisioning(const std::string& op) {
     return WaitFor([&] { return Prov(Method::kGet, "/v1/operations/" + op).Json(); },
-                   [](const json& o) { return o.value("status", "") == "succeeded" ||
-                                              o.value("status", "") == "failed"; },
+                   [](const json& o) {
+                     return o.value("status", "") == "succeeded" ||
+                            o.value("status", "") == "failed";
+                   },
                    180s, "the provisioning operation");
   }
   static json WaitBackupOperation(const std::string& op) {
     return WaitFor([&] { return Call(Method::kGet, "/v1/operations/" + op).Json(); },
-                   [](const json& o) { return o.value("status", "") == "succeeded" ||
-                                              o.value("status", "") == "failed"; },
+                   [](const json& o) {
+                     return o.value("status", "") == "succeeded" ||
+                            o.value("status", "") == "failed";
+                   },
                    180s, "the backup operation");
   }
 
@@ -206,8 +211,11 @@ class BackupApi : public ::testing::Test {
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     do {  // the tenant reaches provisioning through an event
       created = Prov(Method::kPost, "/v1/instances",
-                     json{{"tenant_id", tenant_}, {"name", "shop"}, {"engine", "postgresql"},
-                          {"size", "micro"}, {"storage_gb", 10}});
+                     json{{"tenant_id", tenant_},
+                          {"name", "shop"},
+                          {"engine", "postgresql"},
+                          {"size", "micro"},
+                          {"storage_gb", 10}});
       if (created.status != 409) break;
       std::this_thread::sleep_for(100ms);
     } while (std::chrono::steady_clock::now() < deadline);
@@ -223,9 +231,11 @@ class BackupApi : public ::testing::Test {
         "/");
     ASSERT_EQ(psql.exit_code, 0) << psql.err;
     // Backup hears of the running instance through provisioning's created event.
-    WaitFor([&] { return Call(Method::kGet, "/v1/instances/" + instance_ + "/backup-schedule")
-                      .Json(); },
-            [](const json& s) { return s.contains("cron"); }, 30s, "the default schedule");
+    WaitFor(
+        [&] {
+          return Call(Method::kGet, "/v1/instances/" + instance_ + "/backup-schedule").Json();
+        },
+        [](const json& s) { return s.contains("cron"); }, 30s, "the default schedule");
   }
 
   static json TakeBackup(json body = json::object()) {
@@ -233,8 +243,7 @@ class BackupApi : public ::testing::Test {
     EXPECT_EQ(r.status, 202) << r.body;
     const auto op = WaitBackupOperation(r.Json()["operation"]["id"]);
     EXPECT_EQ(op["status"], "succeeded") << op;
-    return Call(Method::kGet, "/v1/backups/" + r.Json()["backup"]["id"].get<std::string>())
-        .Json();
+    return Call(Method::kGet, "/v1/backups/" + r.Json()["backup"]["id"].get<std::string>()).Json();
   }
 
   static fs::path StoredFile(const json& backup) {
@@ -280,8 +289,8 @@ TEST_F(BackupApi, ANewInstanceGetsTheDailyScheduleFromItsCreatedEvent) {
 TEST_F(BackupApi, ABackupOnRequestIsAvailableVerifiedAndHoldsTheData) {
   EnsureInstance();
   const std::map<std::string, std::string> key{{"Idempotency-Key", "first-" + instance_}};
-  auto r = Call(Method::kPost, "/v1/instances/" + instance_ + "/backups",
-                json{{"type", "logical"}}, admin_, key);
+  auto r = Call(Method::kPost, "/v1/instances/" + instance_ + "/backups", json{{"type", "logical"}},
+                admin_, key);
   ASSERT_EQ(r.status, 202) << r.body;
   const auto body = r.Json();
   EXPECT_TRUE(body["operation"]["id"].get<std::string>().starts_with("opb_"));
@@ -316,8 +325,8 @@ TEST_F(BackupApi, ABackupOnRequestIsAvailableVerifiedAndHoldsTheData) {
   EXPECT_EQ(crypto::Sha256Hex(FileText(file)), backup["checksum"]);
   EXPECT_NE(FileText(file).find("kumquat-42"), std::string::npos);
 
-  auto listed = Call(Method::kGet,
-                     "/v1/instances/" + instance_ + "/backups?status=available&type=logical");
+  auto listed =
+      Call(Method::kGet, "/v1/instances/" + instance_ + "/backups?status=available&type=logical");
   ASSERT_EQ(listed.status, 200) << listed.body;
   bool found = false;
   const auto items = listed.Json()["backups"];
@@ -350,9 +359,9 @@ TEST_F(BackupApi, AStoredBackupThatChangedFailsVerification) {
 // Property 10: the schedule fires; a run missed while the service was down happens once.
 TEST_F(BackupApi, ADueScheduleTakesOneScheduledBackupHoweverManySlotsWereMissed) {
   EnsureInstance();
-  WaitFor([&] { return Call(Method::kGet, "/v1/instances/" + instance_ + "/backup-schedule")
-                    .Json(); },
-          [](const json& s) { return s.contains("cron"); }, 30s, "the default schedule");
+  WaitFor(
+      [&] { return Call(Method::kGet, "/v1/instances/" + instance_ + "/backup-schedule").Json(); },
+      [](const json& s) { return s.contains("cron"); }, 30s, "the default schedule");
   store::Pool pool({backup_db_url_});
   PgBackupRepository repository(pool);
   const auto schedule = *repository.FindSchedule(instance_);
@@ -365,15 +374,15 @@ TEST_F(BackupApi, ADueScheduleTakesOneScheduledBackupHoweverManySlotsWereMissed)
   EXPECT_EQ(advanced.last_run_at, std::chrono::time_point_cast<std::chrono::milliseconds>(later));
 
   // The service's runner takes it like any other.
-  const auto page = WaitFor(
-      [&] { return Call(Method::kGet, "/v1/instances/" + instance_ + "/backups").Json(); },
-      [](const json& p) {
-        for (const auto& b : p["backups"]) {
-          if (b["trigger"] == "scheduled" && b["status"] == "available") return true;
-        }
-        return false;
-      },
-      180s, "the scheduled backup");
+  const auto page =
+      WaitFor([&] { return Call(Method::kGet, "/v1/instances/" + instance_ + "/backups").Json(); },
+              [](const json& p) {
+                for (const auto& b : p["backups"]) {
+                  if (b["trigger"] == "scheduled" && b["status"] == "available") return true;
+                }
+                return false;
+              },
+              180s, "the scheduled backup");
   int scheduled = 0;
   for (const auto& b : page["backups"]) scheduled += b["trigger"] == "scheduled" ? 1 : 0;
   EXPECT_EQ(scheduled, 1);
@@ -394,8 +403,7 @@ TEST_F(BackupApi, RetentionDeletesExactlyTheExpiredBackupAndItsFile) {
   // Other tests' 7-day backups are not due either.
   EXPECT_EQ(result.deleted_backups, std::vector<std::string>{short_lived["id"]});
   EXPECT_FALSE(fs::exists(StoredFile(short_lived)));
-  EXPECT_EQ(Call(Method::kGet, "/v1/backups/" + short_lived["id"].get<std::string>()).status,
-            404);
+  EXPECT_EQ(Call(Method::kGet, "/v1/backups/" + short_lived["id"].get<std::string>()).status, 404);
   EXPECT_TRUE(fs::exists(StoredFile(kept)));
   EXPECT_EQ(Call(Method::kGet, "/v1/backups/" + kept["id"].get<std::string>()).Json()["status"],
             "available");
@@ -412,8 +420,7 @@ TEST_F(BackupApi, BadInputIsRefusedWithEveryProblem) {
   EXPECT_EQ(fields, (std::set<std::string>{"type", "retention_days"})) << bad.body;
   auto full = Call(Method::kPost, path, json{{"type", "full"}});
   EXPECT_EQ(full.status, 409) << full.body;
-  EXPECT_EQ(Call(Method::kPost, "/v1/instances/ins_unknown/backups", json::object()).status,
-            404);
+  EXPECT_EQ(Call(Method::kPost, "/v1/instances/ins_unknown/backups", json::object()).status, 404);
 
   const auto schedule_path = "/v1/instances/" + instance_ + "/backup-schedule";
   WaitFor([&] { return Call(Method::kGet, schedule_path).Json(); },
@@ -429,14 +436,14 @@ TEST_F(BackupApi, BadInputIsRefusedWithEveryProblem) {
   // A valid change with a stale ETag is refused; with the current one it applies.
   auto current = Call(Method::kGet, schedule_path);
   const auto etag = *current.Header("ETag");
-  auto changed = Call(Method::kPut, schedule_path,
-                      json{{"cron", "15 2 * * *"}, {"time_zone", "Europe/Berlin"},
-                           {"retention_days", 14}},
-                      admin_, {{"If-Match", etag}});
+  auto changed =
+      Call(Method::kPut, schedule_path,
+           json{{"cron", "15 2 * * *"}, {"time_zone", "Europe/Berlin"}, {"retention_days", 14}},
+           admin_, {{"If-Match", etag}});
   ASSERT_EQ(changed.status, 200) << changed.body;
   EXPECT_EQ(changed.Json()["time_zone"], "Europe/Berlin");
-  auto stale = Call(Method::kPut, schedule_path, json{{"enabled", false}}, admin_,
-                    {{"If-Match", etag}});
+  auto stale =
+      Call(Method::kPut, schedule_path, json{{"enabled", false}}, admin_, {{"If-Match", etag}});
   EXPECT_EQ(stale.status, 412) << stale.body;
 }
 
@@ -445,21 +452,20 @@ TEST_F(BackupApi, AnotherTenantSeesNothingAndDeletesNothing) {
   const auto backup = TakeBackup();
   const auto token = OtherTenantAdmin();
   const auto id = backup["id"].get<std::string>();
-  EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + instance_ + "/backups", std::nullopt, token)
-                .status,
-            404);
-  EXPECT_EQ(Call(Method::kPost, "/v1/instances/" + instance_ + "/backups", json::object(), token)
-                .status,
-            404);
+  EXPECT_EQ(
+      Call(Method::kGet, "/v1/instances/" + instance_ + "/backups", std::nullopt, token).status,
+      404);
+  EXPECT_EQ(
+      Call(Method::kPost, "/v1/instances/" + instance_ + "/backups", json::object(), token).status,
+      404);
   EXPECT_EQ(Call(Method::kGet, "/v1/backups/" + id, std::nullopt, token).status, 404);
   EXPECT_EQ(Call(Method::kDelete, "/v1/backups/" + id, std::nullopt, token).status, 404);
-  EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + instance_ + "/backup-schedule", std::nullopt,
-                 token)
-                .status,
-            404);
+  EXPECT_EQ(
+      Call(Method::kGet, "/v1/instances/" + instance_ + "/backup-schedule", std::nullopt, token)
+          .status,
+      404);
   EXPECT_TRUE(fs::exists(StoredFile(backup)));
-  EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + instance_ + "/backups", std::nullopt, "")
-                .status,
+  EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + instance_ + "/backups", std::nullopt, "").status,
             401);
 
   // Its owner can delete it; the stored object goes with it.
@@ -475,16 +481,19 @@ TEST_F(BackupApi, AMySqlBackupHoldsTheUsersDatabase) {
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   do {
     created = Prov(Method::kPost, "/v1/instances",
-                   json{{"tenant_id", tenant}, {"name", "ledger"}, {"engine", "mysql"},
-                        {"size", "micro"}, {"storage_gb", 10}});
+                   json{{"tenant_id", tenant},
+                        {"name", "ledger"},
+                        {"engine", "mysql"},
+                        {"size", "micro"},
+                        {"storage_gb", 10}});
     if (created.status != 409) break;
     std::this_thread::sleep_for(100ms);
   } while (std::chrono::steady_clock::now() < deadline);
   ASSERT_EQ(created.status, 202) << created.body;
   const auto id = created.Json()["instance"]["id"].get<std::string>();
   ASSERT_EQ(WaitProvisioning(created.Json()["operation"]["id"])["status"], "succeeded");
-  auto db = Prov(Method::kPost, "/v1/instances/" + id + "/databases",
-                 json{{"name", "ledger_2026"}});
+  auto db =
+      Prov(Method::kPost, "/v1/instances/" + id + "/databases", json{{"name", "ledger_2026"}});
   ASSERT_LT(db.status, 300) << db.body;
   WaitFor([&] { return Call(Method::kGet, "/v1/instances/" + id + "/backup-schedule").Json(); },
           [](const json& s) { return s.contains("cron"); }, 30s, "the default schedule");
@@ -509,8 +518,11 @@ TEST_F(BackupApi, AStoppedInstanceIsNotBackedUpAndADeletedOneIsGone) {
   const auto deadline = std::chrono::steady_clock::now() + 20s;
   do {
     created = Prov(Method::kPost, "/v1/instances",
-                   json{{"tenant_id", tenant}, {"name", "brief"}, {"engine", "postgresql"},
-                        {"size", "micro"}, {"storage_gb", 10}});
+                   json{{"tenant_id", tenant},
+                        {"name", "brief"},
+                        {"engine", "postgresql"},
+                        {"size", "micro"},
+                        {"storage_gb", 10}});
     if (created.status != 409) break;
     std::this_thread::sleep_for(100ms);
   } while (std::chrono::steady_clock::now() < deadline);
@@ -539,9 +551,9 @@ TEST_F(BackupApi, AStoppedInstanceIsNotBackedUpAndADeletedOneIsGone) {
   ASSERT_EQ(WaitProvisioning(removed.Json()["operation"]["id"])["status"], "succeeded");
   WaitFor(
       [&] {
-        return json{{"status", Call(Method::kPost, "/v1/instances/" + id + "/backups",
-                                    json::object())
-                                   .status}};
+        return json{
+            {"status",
+             Call(Method::kPost, "/v1/instances/" + id + "/backups", json::object()).status}};
       },
       [](const json& r) { return r["status"] == 404; }, 30s, "the refusal of a deleted instance");
   EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + id + "/backup-schedule").status, 404);

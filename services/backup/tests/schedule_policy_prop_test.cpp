@@ -59,8 +59,8 @@ TEST(DefaultSchedule, SpreadsInstancesOverTheWindow) {
 // by a backup taken at the first pass after it, and one pass fires at most once: a missed run
 // happens once at start-up, not once per missed slot.
 RC_GTEST_PROP(StepSchedule, EveryPassedSlotIsCoveredAndNoPassFiresTwice, ()) {
-  const auto expression = *rc::gen::element<std::string>("*/5 * * * *", "0 3 * * *",
-                                                         "30 1 * * 1-5", "0 */6 * * *");
+  const auto expression =
+      *rc::gen::element<std::string>("*/5 * * * *", "0 3 * * *", "30 1 * * 1-5", "0 */6 * * *");
   const auto cron = CronSchedule::Parse(expression, "UTC");
   auto now = *GenTime();
   std::optional<TimePoint> next = cron.NextAfter(now);

@@ -22,7 +22,8 @@ std::string ErrorMessage(const http::ClientResponse& r) {
 }  // namespace
 
 ProvisioningClient::ProvisioningClient(std::string base_url, std::string api_key)
-    : base_url_(std::move(base_url)), api_key_(std::move(api_key)),
+    : base_url_(std::move(base_url)),
+      api_key_(std::move(api_key)),
       client_(std::make_unique<http::Client>()) {
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
@@ -44,7 +45,8 @@ BackupTarget ProvisioningClient::Resolve(const KnownInstance& instance) {
     try {
       r = client_->Send(std::move(req));
     } catch (const Error& e) {
-      throw Error(ErrorCode::kUnavailable, std::string("provisioning cannot be reached: ") + e.what());
+      throw Error(ErrorCode::kUnavailable,
+                  std::string("provisioning cannot be reached: ") + e.what());
     }
     if (r.status == 404) {
       throw Error(ErrorCode::kFailedPrecondition, "instance " + instance.id + " no longer exists");
@@ -60,9 +62,9 @@ BackupTarget ProvisioningClient::Resolve(const KnownInstance& instance) {
   };
   const auto info = get("/v1/instances/" + instance.id);
   if (info.value("status", "") != "running") {
-    throw Error(ErrorCode::kFailedPrecondition, "instance " + instance.id + " is " +
-                                                    info.value("status", "unknown") +
-                                                    ", not running");
+    throw Error(
+        ErrorCode::kFailedPrecondition,
+        "instance " + instance.id + " is " + info.value("status", "unknown") + ", not running");
   }
   const auto& endpoint = info.at("endpoint");
   if (!endpoint.is_object()) {

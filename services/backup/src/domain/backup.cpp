@@ -21,8 +21,8 @@ bool IsBackupType(std::string_view type) noexcept {
 }
 
 bool IsBackupStatus(std::string_view status) noexcept {
-  return status == kPending || status == kRunning || status == kAvailable ||
-         status == kFailed || status == kCorrupt;
+  return status == kPending || status == kRunning || status == kAvailable || status == kFailed ||
+         status == kCorrupt;
 }
 
 nlohmann::json BackupToJson(const BackupRecord& b) {
@@ -30,8 +30,8 @@ nlohmann::json BackupToJson(const BackupRecord& b) {
           {"tenant_id", b.tenant_id},
           {"instance_id", b.instance_id},
           {"engine", b.engine},
-          {"engine_version", b.engine_version.empty() ? nlohmann::json(nullptr)
-                                                      : nlohmann::json(b.engine_version)},
+          {"engine_version",
+           b.engine_version.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.engine_version)},
           {"type", b.type},
           {"trigger", b.trigger},
           {"status", b.status},

@@ -11,10 +11,14 @@
 
 namespace dbaas::backup {
 
-struct BackupTag { static constexpr std::string_view kPrefix = "bak"; };
+struct BackupTag {
+  static constexpr std::string_view kPrefix = "bak";
+};
 /// Backup operations carry their own prefix so the gateway routes GET /v1/operations/opb_...
 /// here and every other operation id to provisioning.
-struct BackupOperationTag { static constexpr std::string_view kPrefix = "opb"; };
+struct BackupOperationTag {
+  static constexpr std::string_view kPrefix = "opb";
+};
 using BackupId = Id<BackupTag>;
 using BackupOperationId = Id<BackupOperationTag>;
 

@@ -39,9 +39,9 @@ struct BackupOutcome {
   std::string key_id;             ///< data key id; empty when not encrypted
   std::string compression;        ///< "zstd", "none" ...
   std::string storage_key;
-  std::string log_start;          ///< WAL / binlog position the backup needs; may be empty
+  std::string log_start;  ///< WAL / binlog position the backup needs; may be empty
   std::string log_end;
-  std::string engine_version;     ///< the server version the tool reported
+  std::string engine_version;  ///< the server version the tool reported
 };
 
 /// Progress of a running backup: percent (0-100) and what it is doing.

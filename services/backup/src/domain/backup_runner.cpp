@@ -59,7 +59,10 @@ TimePoint Millis(TimePoint t) {
 
 BackupRunner::BackupRunner(PgBackupRepository& repository, BackupExecutor& executor,
                            TargetSource& targets, RunnerConfig config, const Clock& clock)
-    : repository_(repository), executor_(executor), targets_(targets), config_(config),
+    : repository_(repository),
+      executor_(executor),
+      targets_(targets),
+      config_(config),
       clock_(clock) {}
 
 BackupRunner::~BackupRunner() {
@@ -140,9 +143,9 @@ void BackupRunner::Run(const Operation& op) {
     backup.expires_at = *backup.finished_at + std::chrono::days(backup.retention_days);
     if (error) backup.error = error->what();
     repository_.FinishBackup(op, backup, error, BackupEventFor(backup, verb, op.id, op.request_id));
-    log::Info("backup ended", {{"backup_id", backup.id},
-                               {"instance_id", backup.instance_id},
-                               {"status", backup.status}});
+    log::Info(
+        "backup ended",
+        {{"backup_id", backup.id}, {"instance_id", backup.instance_id}, {"status", backup.status}});
   };
   if (op.attempts > kMaxAttempts) {
     finish(kFailed,
@@ -214,9 +217,8 @@ int RunScheduler(PgBackupRepository& repository, TimePoint now) {
       std::optional<TimePoint> fired_at;
       TimePoint next_run{};
       try {
-        const auto step =
-            StepSchedule(CronSchedule::Parse(schedule.cron, schedule.time_zone),
-                         schedule.next_run_at, now);
+        const auto step = StepSchedule(CronSchedule::Parse(schedule.cron, schedule.time_zone),
+                                       schedule.next_run_at, now);
         next_run = step.next_run;
         if (step.fire) fired_at = now;
       } catch (const Error& e) {
@@ -230,8 +232,8 @@ int RunScheduler(PgBackupRepository& repository, TimePoint now) {
       auto instance = repository.FindInstance(schedule.instance_id);
       if (fired_at && instance && instance->status == "running" &&
           !repository.HasOpenBackup(tx, schedule.instance_id)) {
-        auto [backup, operation] = NewBackup(*instance, schedule.type, "scheduled",
-                                             schedule.retention_days, "", now);
+        auto [backup, operation] =
+            NewBackup(*instance, schedule.type, "scheduled", schedule.retention_days, "", now);
         repository.InsertBackup(tx, backup, operation, std::nullopt);
         ++enqueued;
       }
@@ -278,9 +280,9 @@ RetentionResult RunRetention(PgBackupRepository& repository, BackupExecutor& exe
       repository.DeleteArchivedLog(archived.instance_id, archived.name);
       ++result.deleted_logs;
     } catch (const std::exception& e) {
-      log::Warn("could not remove an archived log", {{"instance_id", archived.instance_id},
-                                                     {"name", archived.name},
-                                                     {"error", e.what()}});
+      log::Warn(
+          "could not remove an archived log",
+          {{"instance_id", archived.instance_id}, {"name", archived.name}, {"error", e.what()}});
     }
   }
   return result;

@@ -48,14 +48,12 @@ events::Event BackupEventFor(const BackupRecord& b, const std::string& verb,
   msg.set_error(b.error.value_or(""));
   msg.set_operation_id(operation_id);
   if (b.expires_at) msg.set_expires_at(FormatRfc3339(*b.expires_at));
-  return events::MakeEvent("dbaas.backup.backup." + verb, "backup", b.tenant_id, msg,
-                           request_id);
+  return events::MakeEvent("dbaas.backup.backup." + verb, "backup", b.tenant_id, msg, request_id);
 }
 
-std::pair<BackupRecord, Operation> NewBackup(const KnownInstance& instance,
-                                             const std::string& type, const std::string& trigger,
-                                             int retention_days, const std::string& request_id,
-                                             TimePoint now) {
+std::pair<BackupRecord, Operation> NewBackup(const KnownInstance& instance, const std::string& type,
+                                             const std::string& trigger, int retention_days,
+                                             const std::string& request_id, TimePoint now) {
   now = std::chrono::time_point_cast<std::chrono::milliseconds>(now);
   BackupRecord b;
   b.id = BackupId::Generate().str();
@@ -120,9 +118,9 @@ CreatedBackup BackupService::Create(const auth::Identity& caller, const std::str
 
   std::optional<IdempotencyRecord> record;
   if (idempotency_key) {
-    record = IdempotencyRecord{"backups.create:" + caller.subject + ":" + instance_id,
-                               *idempotency_key,
-                               crypto::Sha256Hex(chosen + "\n" + std::to_string(retention_days))};
+    record =
+        IdempotencyRecord{"backups.create:" + caller.subject + ":" + instance_id, *idempotency_key,
+                          crypto::Sha256Hex(chosen + "\n" + std::to_string(retention_days))};
     if (auto earlier = repository_.FindIdempotent(record->scope, record->key)) {
       if (earlier->second != record->request_hash) {
         throw Error(ErrorCode::kInvalidArgument,
@@ -134,18 +132,16 @@ CreatedBackup BackupService::Create(const auth::Identity& caller, const std::str
     }
   }
   if (!settings_.supported_types.contains(chosen)) {
-    throw Error(ErrorCode::kFailedPrecondition,
-                chosen + " backups are not available yet",
-                {{"type", "this installation takes " + TypesText(settings_.supported_types) +
-                              " backups"}});
+    throw Error(
+        ErrorCode::kFailedPrecondition, chosen + " backups are not available yet",
+        {{"type", "this installation takes " + TypesText(settings_.supported_types) + " backups"}});
   }
   if (instance.status != "running") {
     throw Error(ErrorCode::kFailedPrecondition,
                 "instance " + instance_id + " is " + instance.status + ", not running", {},
                 {"start the instance, then take the backup"});
   }
-  const auto made = NewBackup(instance, chosen, "manual", retention_days, request_id,
-                              clock_.Now());
+  const auto made = NewBackup(instance, chosen, "manual", retention_days, request_id, clock_.Now());
   const BackupRecord& backup = made.first;
   const Operation& operation = made.second;
   try {
@@ -225,8 +221,10 @@ Schedule BackupService::PutSchedule(const auth::Identity& caller, const std::str
   if (type && !IsBackupType(*type)) {
     problems.push_back({"type", "must be full or logical"});
   } else if (type && !settings_.supported_types.contains(*type)) {
-    problems.push_back({"type", *type + " backups are not available yet; this installation "
-                                        "takes " + TypesText(settings_.supported_types)});
+    problems.push_back({"type", *type +
+                                    " backups are not available yet; this installation "
+                                    "takes " +
+                                    TypesText(settings_.supported_types)});
   }
   Schedule next = *schedule;
   if (cron) next.cron = *cron;
@@ -256,9 +254,10 @@ Schedule BackupService::PutSchedule(const auth::Identity& caller, const std::str
                     ", If-Match " + *if_match + ")",
                 {}, {"GET it again and repeat the change"});
   }
-  next.next_run_at = next.enabled ? std::optional(CronSchedule::Parse(next.cron, next.time_zone)
-                                                      .NextAfter(clock_.Now()))
-                                  : std::nullopt;
+  next.next_run_at =
+      next.enabled
+          ? std::optional(CronSchedule::Parse(next.cron, next.time_zone).NextAfter(clock_.Now()))
+          : std::nullopt;
   return repository_.UpdateSchedule(next);
 }
 
@@ -287,9 +286,8 @@ void BackupService::OnInstanceEvent(const events::Event& e, store::Tx& tx) {
   // Property 10: every instance gets the daily schedule, from its created event (or from any
   // later one, for instances created before this service first ran).
   if (!instance.deleted && verb != "provisioning" && m.status() != "failed") {
-    if (repository_.InsertScheduleIfAbsent(
-            tx, DefaultSchedule(instance.id, instance.tenant_id, settings_.defaults,
-                                clock_.Now()))) {
+    if (repository_.InsertScheduleIfAbsent(tx, DefaultSchedule(instance.id, instance.tenant_id,
+                                                               settings_.defaults, clock_.Now()))) {
       log::Info("default backup schedule created", {{"instance_id", instance.id}});
     }
   }

@@ -28,13 +28,16 @@ class BackupService {
  public:
   BackupService(PgBackupRepository& repository, BackupExecutor& executor, ServiceSettings settings,
                 const Clock& clock)
-      : repository_(repository), executor_(executor), settings_(std::move(settings)),
+      : repository_(repository),
+        executor_(executor),
+        settings_(std::move(settings)),
         clock_(clock) {}
 
   /// POST /v1/instances/{id}/backups: {"type"?, "retention_days"?}. The instance must be known
   /// (NOT_FOUND) and running (FAILED_PRECONDITION).
   CreatedBackup Create(const auth::Identity& caller, const std::string& instance_id,
-                       const nlohmann::json& body, const std::optional<std::string>& idempotency_key,
+                       const nlohmann::json& body,
+                       const std::optional<std::string>& idempotency_key,
                        const std::string& request_id);
   BackupPage List(const auth::Identity& caller, BackupQuery query);
   BackupRecord Get(const auth::Identity& caller, const std::string& backup_id);

@@ -117,7 +117,8 @@ int RunTool(const std::vector<std::string>& argv, const std::vector<std::string>
 
 std::pair<std::string, std::int64_t> HashFile(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(ErrorCode::kNotFound, "stored backup " + file.filename().string() + " is missing");
+  if (!in)
+    throw Error(ErrorCode::kNotFound, "stored backup " + file.filename().string() + " is missing");
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
   if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
     throw Error(ErrorCode::kInternal, "SHA-256 is unavailable");
@@ -179,11 +180,21 @@ BackupOutcome DumpExecutor::Run(const BackupRequest& request, const ProgressFn& 
             "--no-password", "--quote-all-identifiers"};
     env.push_back("PGPASSWORD=" + t.admin_password);
   } else {
-    argv = {config_.mariadb_dump.string(), "--no-defaults", "--host=" + t.host,
-            "--port=" + std::to_string(t.port), "--user=" + t.admin_user, "--ssl",
-            "--ssl-ca=" + ca.string(), "--ssl-verify-server-cert",
-            "--all-databases", "--single-transaction", "--routines", "--events", "--triggers",
-            "--hex-blob", "--default-character-set=utf8mb4"};
+    argv = {config_.mariadb_dump.string(),
+            "--no-defaults",
+            "--host=" + t.host,
+            "--port=" + std::to_string(t.port),
+            "--user=" + t.admin_user,
+            "--ssl",
+            "--ssl-ca=" + ca.string(),
+            "--ssl-verify-server-cert",
+            "--all-databases",
+            "--single-transaction",
+            "--routines",
+            "--events",
+            "--triggers",
+            "--hex-blob",
+            "--default-character-set=utf8mb4"};
     env.push_back("MYSQL_PWD=" + t.admin_password);
   }
   if (progress) progress(0, "dumping");
@@ -200,9 +211,9 @@ BackupOutcome DumpExecutor::Run(const BackupRequest& request, const ProgressFn& 
     fs::remove(partial, ec);
     // The tool's own words help the user (connection refused, permission denied); they never
     // hold the password, which is only in the environment.
-    throw Error(ErrorCode::kFailedPrecondition,
-                fs::path(argv[0]).filename().string() + " failed (exit " +
-                    std::to_string(exit_code) + "): " + Tail(err));
+    throw Error(ErrorCode::kFailedPrecondition, fs::path(argv[0]).filename().string() +
+                                                    " failed (exit " + std::to_string(exit_code) +
+                                                    "): " + Tail(err));
   }
   if (progress) progress(90, "computing the checksum");
   auto [checksum, size] = HashFile(partial);
@@ -225,9 +236,9 @@ void DumpExecutor::Verify(const BackupRecord& backup) {
   }
   const auto [checksum, size] = HashFile(PathOf(*backup.storage_key));
   if (backup.stored_bytes && *backup.stored_bytes != size) {
-    throw Error(ErrorCode::kFailedPrecondition,
-                "stored size " + std::to_string(size) + " differs from the recorded " +
-                    std::to_string(*backup.stored_bytes));
+    throw Error(ErrorCode::kFailedPrecondition, "stored size " + std::to_string(size) +
+                                                    " differs from the recorded " +
+                                                    std::to_string(*backup.stored_bytes));
   }
   if (checksum != *backup.checksum) {
     throw Error(ErrorCode::kFailedPrecondition,

@@ -30,8 +30,8 @@ http::Response BackupHandlers::Create(const http::Request& req) const {
   const auto body = req.Body().empty() ? nlohmann::json::object() : req.Json();
   const auto created = backups_.Create(caller, req.PathParam("id"), body,
                                        req.Header("Idempotency-Key"), req.RequestId());
-  auto response = http::Response::Accepted(
-      {{"operation", OperationToJson(created.operation)}, {"backup", BackupToJson(created.backup)}});
+  auto response = http::Response::Accepted({{"operation", OperationToJson(created.operation)},
+                                            {"backup", BackupToJson(created.backup)}});
   response.SetHeader("Location", "/v1/operations/" + created.operation.id);
   if (created.replayed) response.SetHeader("Idempotent-Replayed", "true");
   return response;
@@ -61,9 +61,9 @@ http::Response BackupHandlers::List(const http::Request& req) const {
   const auto result = backups_.List(caller, query);
   nlohmann::json items = nlohmann::json::array();
   for (const auto& b : result.backups) items.push_back(BackupToJson(b));
-  return http::Response::Ok(nlohmann::json{
-      {"backups", std::move(items)},
-      {"next_page_token", http::EncodePageToken(kPageTokenKind, result.last_id)}});
+  return http::Response::Ok(
+      nlohmann::json{{"backups", std::move(items)},
+                     {"next_page_token", http::EncodePageToken(kPageTokenKind, result.last_id)}});
 }
 
 http::Response BackupHandlers::Get(const http::Request& req) const {

@@ -163,16 +163,15 @@ bool PgBackupRepository::InsertScheduleIfAbsent(store::Tx& tx, const Schedule& s
 
 std::optional<KnownInstance> PgBackupRepository::FindInstance(const std::string& id) {
   auto rows = pool_.Exec(
-      "SELECT id, tenant_id, engine, version, status, deleted FROM instances WHERE id = $1",
-      {id});
+      "SELECT id, tenant_id, engine, version, status, deleted FROM instances WHERE id = $1", {id});
   if (rows.Empty()) return std::nullopt;
   return InstanceFromRow(rows[0]);
 }
 
 std::optional<Schedule> PgBackupRepository::FindSchedule(const std::string& instance_id) {
-  auto rows = pool_.Exec(
-      "SELECT " + ScheduleColumns() + " FROM backup_schedules WHERE instance_id = $1",
-      {instance_id});
+  auto rows =
+      pool_.Exec("SELECT " + ScheduleColumns() + " FROM backup_schedules WHERE instance_id = $1",
+                 {instance_id});
   if (rows.Empty()) return std::nullopt;
   return ScheduleFromRow(rows[0]);
 }
@@ -238,9 +237,10 @@ void PgBackupRepository::InsertBackup(store::Tx& tx, const BackupRecord& b, cons
 }
 
 bool PgBackupRepository::HasOpenBackup(store::Tx& tx, const std::string& instance_id) {
-  return !tx.Exec("SELECT 1 FROM backups WHERE instance_id = $1 AND status IN ('pending', "
-                  "'running') LIMIT 1",
-                  {instance_id})
+  return !tx.Exec(
+                "SELECT 1 FROM backups WHERE instance_id = $1 AND status IN ('pending', "
+                "'running') LIMIT 1",
+                {instance_id})
               .Empty();
 }
 
@@ -304,8 +304,7 @@ void PgBackupRepository::RenewLease(const std::string& id, std::chrono::millisec
       {id, std::to_string(lease.count())});
 }
 
-void PgBackupRepository::SetProgress(const std::string& id, int progress,
-                                     const std::string& step) {
+void PgBackupRepository::SetProgress(const std::string& id, int progress, const std::string& step) {
   pool_.Exec("UPDATE operations SET progress = $2, step = $3, updated_at = now() WHERE id = $1",
              {id, std::to_string(progress), step});
 }
@@ -405,8 +404,7 @@ std::vector<std::string> PgBackupRepository::LiveInstanceIds() {
 
 void PgBackupRepository::DeleteArchivedLog(const std::string& instance_id,
                                            const std::string& name) {
-  pool_.Exec("DELETE FROM archived_logs WHERE instance_id = $1 AND name = $2",
-             {instance_id, name});
+  pool_.Exec("DELETE FROM archived_logs WHERE instance_id = $1 AND name = $2", {instance_id, name});
 }
 
 }  // namespace dbaas::backup

@@ -71,7 +71,7 @@ class PgBackupRepository {
 
   /// An earlier create with this Idempotency-Key (scope, key), with its request fingerprint.
   std::optional<std::pair<CreatedBackup, std::string>> FindIdempotent(const std::string& scope,
-                                                                       const std::string& key);
+                                                                      const std::string& key);
   /// Inserts a pending backup and its operation (with `idempotency` when given).
   void InsertBackup(store::Tx& tx, const BackupRecord& backup, const Operation& operation,
                     const std::optional<IdempotencyRecord>& idempotency);
