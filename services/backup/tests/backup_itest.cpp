@@ -246,6 +246,17 @@ class BackupApi : public ::testing::Test {
     return Call(Method::kGet, "/v1/backups/" + r.Json()["backup"]["id"].get<std::string>()).Json();
   }
 
+  // The number of events of `subject` about `backup_id` that backup wrote to its outbox.
+  static std::int64_t OutboxEvents(const std::string& subject, const std::string& backup_id) {
+    store::Pool pool({backup_db_url_});
+    return pool
+        .Exec(
+            "SELECT count(*) AS n FROM event_outbox WHERE subject = $1 AND "
+            "position(convert_to($2, 'UTF8') IN payload) > 0",
+            {subject, backup_id})[0]
+        .GetInt("n");
+  }
+
   static fs::path StoredFile(const json& backup) {
     return state_ / "backups" / backup["storage_location"].get<std::string>();
   }
@@ -324,6 +335,7 @@ TEST_F(BackupApi, ABackupOnRequestIsAvailableVerifiedAndHoldsTheData) {
   ASSERT_TRUE(fs::exists(file)) << file;
   EXPECT_EQ(crypto::Sha256Hex(FileText(file)), backup["checksum"]);
   EXPECT_NE(FileText(file).find("kumquat-42"), std::string::npos);
+  EXPECT_EQ(OutboxEvents("dbaas.backup.backup.completed", backup["id"]), 1);
 
   auto listed =
       Call(Method::kGet, "/v1/instances/" + instance_ + "/backups?status=available&type=logical");
@@ -404,6 +416,8 @@ TEST_F(BackupApi, RetentionDeletesExactlyTheExpiredBackupAndItsFile) {
   EXPECT_EQ(result.deleted_backups, std::vector<std::string>{short_lived["id"]});
   EXPECT_FALSE(fs::exists(StoredFile(short_lived)));
   EXPECT_EQ(Call(Method::kGet, "/v1/backups/" + short_lived["id"].get<std::string>()).status, 404);
+  EXPECT_EQ(OutboxEvents("dbaas.backup.backup.expired", short_lived["id"]), 1);
+  EXPECT_EQ(OutboxEvents("dbaas.backup.backup.expired", kept["id"]), 0);
   EXPECT_TRUE(fs::exists(StoredFile(kept)));
   EXPECT_EQ(Call(Method::kGet, "/v1/backups/" + kept["id"].get<std::string>()).Json()["status"],
             "available");
@@ -473,6 +487,7 @@ TEST_F(BackupApi, AnotherTenantSeesNothingAndDeletesNothing) {
   ASSERT_EQ(removed.status, 200) << removed.body;
   EXPECT_FALSE(fs::exists(StoredFile(backup)));
   EXPECT_EQ(Call(Method::kGet, "/v1/backups/" + id).status, 404);
+  EXPECT_EQ(OutboxEvents("dbaas.backup.backup.deleted", id), 1);
 }
 
 TEST_F(BackupApi, AMySqlBackupHoldsTheUsersDatabase) {
