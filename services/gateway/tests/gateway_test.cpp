@@ -32,6 +32,12 @@ TEST(UpstreamTable, RoutesEachPrefixToItsService) {
   EXPECT_EQ(table.ServiceFor("/v1/instances/ins_1/backups"), "backup");
   EXPECT_EQ(table.ServiceFor("/v1/instances/ins_1/backups/bkp_1"), "backup");
   EXPECT_EQ(table.ServiceFor("/v1/instances/ins_1/restore"), "backup");
+  // Operations go to the service whose id prefix they carry.
+  EXPECT_EQ(table.ServiceFor("/v1/operations/opb_01j9z3k4m5n6p7q8r9s0t1v2w3"), "backup");
+  EXPECT_EQ(table.ServiceFor("/v1/operations/op_01j9z3k4m5n6p7q8r9s0t1v2w3"), "provisioning");
+  EXPECT_EQ(table.ServiceFor("/v1/operations/opb_"), "provisioning");
+  EXPECT_EQ(table.ServiceFor("/v1/operations/xopb_1"), "provisioning");
+  EXPECT_EQ(table.ServiceFor("/v1/operations"), "provisioning");
   EXPECT_EQ(table.ServiceFor("/v1/instances/ins_1/metrics"), "monitoring");
   EXPECT_EQ(table.ServiceFor("/v1/instances/ins_1/failover"), "ha");
   EXPECT_EQ(table.ServiceFor("/v1/instances/ins_1/dr-replicas"), "dr");

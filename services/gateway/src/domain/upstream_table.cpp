@@ -23,6 +23,14 @@ std::optional<std::pair<int, int>> PrefixScore(std::string_view prefix,
       continue;
     }
     const bool last = i + 1 == parts.size();
+    // "opb_*" matches every segment starting with "opb_" (ids whose prefix names the owner).
+    const bool wildcard = parts[i].size() > 1 && parts[i].back() == '*';
+    if (wildcard) {
+      const auto stem = parts[i].substr(0, parts[i].size() - 1);
+      if (path[i].size() <= stem.size() || !path[i].starts_with(stem)) return std::nullopt;
+      ++literals;
+      continue;
+    }
     const bool exact = parts[i] == path[i];
     const bool verb = last && path[i].size() > parts[i].size() + 1 &&
                       path[i].starts_with(parts[i]) && path[i][parts[i].size()] == ':';
@@ -97,7 +105,8 @@ UpstreamTable DefaultUpstreamTable() {
   }
   for (const char* p :
        {"/v1/instances/{id}/backups", "/v1/backups", "/v1/instances/{id}/backup-schedule",
-        "/v1/instances/{id}/recovery-window", "/v1/instances/{id}/restore"}) {
+        "/v1/instances/{id}/recovery-window", "/v1/instances/{id}/restore",
+        "/v1/operations/opb_*"}) {
     t.Add(p, "backup");
   }
   for (const char* p : {"/v1/instances/{id}/metrics", "/v1/alert-rules", "/v1/alerts",

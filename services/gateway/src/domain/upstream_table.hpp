@@ -10,7 +10,9 @@ namespace dbaas::gateway {
 /// Which service owns which paths. Each entry is a path prefix made of "/"-separated segments,
 /// each a literal ("instances") or a parameter ("{id}") matching one non-empty segment. A prefix
 /// matches a path whose leading segments it matches; its last literal segment also matches a
-/// segment carrying a custom verb ("audit-events" matches "audit-events:verify"). The longest
+/// segment carrying a custom verb ("audit-events" matches "audit-events:verify"). A literal
+/// ending in '*' matches any segment that starts with the rest and is longer ("opb_*" matches
+/// "opb_01h..."), so operations route to the service whose id prefix they carry. The longest
 /// matching prefix wins, then the one with more literal segments, so
 /// "/v1/instances/{id}/backups" (backup) beats "/v1/instances" (provisioning).
 /// Build at start-up, then share read-only.

@@ -1,0 +1,5 @@
+#include "app.hpp"
+
+int main() {
+  return dbaas::service::Main(dbaas::backup::Definition());
+}

@@ -1,0 +1,141 @@
+#include "app.hpp"
+
+#include <filesystem>
+#include <memory>
+
+#include "clients/provisioning_client.hpp"
+#include "dbaas/common/clock.hpp"
+#include "dbaas/common/log.hpp"
+#include "dbaas/events/consumer.hpp"
+#include "dbaas/http/router.hpp"
+#include "dbaas/service/caller_verifier.hpp"
+#include "dbaas/service/periodic_worker.hpp"
+#include "domain/backup_runner.hpp"
+#include "domain/backup_service.hpp"
+#include "executor/dump_executor.hpp"
+#include "handlers/backup_handlers.hpp"
+#include "repository/pg_backup_repository.hpp"
+
+namespace dbaas::backup {
+
+std::span<const store::Migration> Migrations();  // generated from src/migrations
+
+namespace {
+
+struct Settings {
+  service::CallerVerifierConfig callers;
+  ServiceSettings service;
+  RunnerConfig runner;
+  DumpExecutorConfig executor;
+  std::string provisioning_url = "http://127.0.0.1:8082";
+  std::string service_api_key;
+  std::chrono::milliseconds scheduler_interval{30000};
+  std::chrono::milliseconds retention_interval{600000};
+};
+
+Settings ReadSettings(ConfigReader& cfg) {
+  Settings s;
+  s.callers = service::CallerVerifierConfig::FromEnv(cfg);
+  const std::filesystem::path state = cfg.String("DBAAS_STATE_DIR", ".dbaas");
+  s.executor.dir = cfg.String("DBAAS_BACKUP_DIR", (state / "backups").string());
+  s.executor.postgres_bin_dir =
+      cfg.String("DBAAS_POSTGRES_BIN_DIR", s.executor.postgres_bin_dir.string());
+  s.provisioning_url = cfg.String("DBAAS_PROVISIONING_URL", s.provisioning_url);
+  if (!s.provisioning_url.starts_with("http://") && !s.provisioning_url.starts_with("https://")) {
+    cfg.Fail("DBAAS_PROVISIONING_URL", "must be an http:// or https:// URL");
+  }
+  s.service_api_key = cfg.String("DBAAS_SERVICE_API_KEY", "");
+  s.service.defaults.retention_days =
+      static_cast<int>(cfg.Int("DBAAS_BACKUP_DEFAULT_RETENTION_DAYS", 7, 1, 3650));
+  s.service.defaults.type = cfg.String("DBAAS_BACKUP_DEFAULT_TYPE", "logical");
+  // The interim DumpExecutor takes logical backups only; full ones come with the pipeline.
+  s.service.supported_types = {"logical"};
+  if (!s.service.supported_types.contains(s.service.defaults.type)) {
+    cfg.Fail("DBAAS_BACKUP_DEFAULT_TYPE", "must be logical (full backups are not available yet)");
+  }
+  s.runner.workers = static_cast<int>(cfg.Int("DBAAS_BACKUP_WORKERS", 2, 1, 32));
+  s.runner.lease = cfg.Duration("DBAAS_OPERATION_LEASE", s.runner.lease);
+  if (s.runner.lease < std::chrono::seconds(1)) {
+    cfg.Fail("DBAAS_OPERATION_LEASE", "must be at least 1s");
+  }
+  s.scheduler_interval = cfg.Duration("DBAAS_BACKUP_SCHEDULER_INTERVAL", s.scheduler_interval);
+  s.retention_interval = cfg.Duration("DBAAS_BACKUP_RETENTION_INTERVAL", s.retention_interval);
+  if (s.scheduler_interval < std::chrono::milliseconds(100)) {
+    cfg.Fail("DBAAS_BACKUP_SCHEDULER_INTERVAL", "must be at least 100ms");
+  }
+  if (s.retention_interval < std::chrono::milliseconds(100)) {
+    cfg.Fail("DBAAS_BACKUP_RETENTION_INTERVAL", "must be at least 100ms");
+  }
+  return s;
+}
+
+events::ConsumerConfig InstanceConsumerConfig() {
+  events::ConsumerConfig config;
+  config.durable = "backup-instances";
+  config.filter_subject = "dbaas.provisioning.instance.*";
+  return config;
+}
+
+struct Components {
+  Components(service::Context& ctx, Settings s)
+      : settings(std::move(s)),
+        clock(ctx.clock),
+        repository(ctx.pool),
+        executor(settings.executor),
+        targets(settings.provisioning_url, settings.service_api_key),
+        callers(settings.callers, ctx.clock),
+        backups(repository, executor, settings.service, ctx.clock),
+        runner(repository, executor, targets, settings.runner, ctx.clock),
+        handlers(backups, callers),
+        instances(
+            ctx.pool, ctx.nats, InstanceConsumerConfig(),
+            [this](const events::Event& e, store::Tx& tx) { backups.OnInstanceEvent(e, tx); }) {
+    backups.OnQueued([this] { runner.Wake(); });
+  }
+
+  Settings settings;
+  const Clock& clock;
+  PgBackupRepository repository;
+  DumpExecutor executor;
+  ProvisioningClient targets;
+  service::CallerVerifier callers;
+  BackupService backups;
+  BackupRunner runner;
+  BackupHandlers handlers;
+  events::Consumer instances;
+};
+
+}  // namespace
+
+service::Definition Definition() {
+  service::Definition def;
+  def.name = std::string(kServiceName);
+  def.default_port = kDefaultPort;
+  def.migrations = Migrations();
+  def.configure = [](service::Context& ctx) {
+    auto settings = ReadSettings(ctx.config);
+    if (!ctx.config.Problems().empty()) return;  // the host reports them all
+    if (settings.service_api_key.empty()) {
+      log::Warn("DBAAS_SERVICE_API_KEY is not set: backups cannot reach instances until it is");
+    }
+    auto components = std::make_shared<Components>(ctx, std::move(settings));
+    components->handlers.Register(ctx.router);
+    auto* c = components.get();
+    ctx.workers.push_back(service::Worker{"instance-events", [c] { c->instances.Start(); },
+                                          [c] { c->instances.Stop(); }});
+    ctx.workers.push_back(
+        service::Worker{"backups", [c] { c->runner.Start(); }, [c] { c->runner.Stop(); }});
+    // Runs at start-up too, so a slot missed while the service was down fires once now.
+    ctx.workers.push_back(
+        service::PeriodicWorker("backup-scheduler", c->settings.scheduler_interval, [c] {
+          if (RunScheduler(c->repository, c->clock.Now()) > 0) c->runner.Wake();
+        }));
+    ctx.workers.push_back(
+        service::PeriodicWorker("backup-retention", c->settings.retention_interval,
+                                [c] { RunRetention(c->repository, c->executor, c->clock.Now()); }));
+    ctx.keep_alive.push_back(components);
+  };
+  return def;
+}
+
+}  // namespace dbaas::backup
