@@ -105,8 +105,8 @@ void FillSampleData(Runtime& rt, Engine engine, const std::string& id, const std
     Sql(rt, id, pw,
         "CREATE DATABASE app; CREATE TABLE app.items (id INT PRIMARY KEY, v VARCHAR(64), b "
         "VARBINARY(16)) ENGINE=InnoDB;"
-        "INSERT INTO app.items WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g "
-        "WHERE n < 5000) SELECT n, CONCAT('row ', n, ' é'), UNHEX(MD5(n)) FROM g;"
+        "INSERT INTO app.items SELECT seq, CONCAT('row ', seq, ' é'), UNHEX(MD5(seq)) "
+        "FROM app.seq_1_to_5000;"
         "CREATE USER 'app_user'@'%' IDENTIFIED BY 'app-pass-123';");
   }
 }
