@@ -1078,6 +1078,27 @@ void LocalRuntime::Impl::Recover(const Meta& meta, const RestoreSource& source,
                                  const std::string& password) const {
   const bool physical = source.kind == engines::BackupKind::kFull;
   if (meta.engine == Engine::kPostgresql && physical) {
+    // A hot standby accepts connections (and reports ready) while it still replays WAL: wait
+    // for the promotion at the target (or at the end of the WAL).
+    const auto deadline = Clock::now() + config.restore_timeout;
+    for (;;) {
+      auto check = PsqlCommand(meta, password, true);
+      check.argv.insert(check.argv.end(), {"-c", "SELECT pg_is_in_recovery()"});
+      const auto r = detail::Run(check, kCommandTimeout);
+      if (r.exit_code == 0 && Trim(r.out) == "f") break;
+      if (!ServerPid(meta.id)) {
+        throw Error(ErrorCode::kFailedPrecondition,
+                    "the restored PostgreSQL server stopped during recovery; when its log says "
+                    "the recovery target was not reached, the archived WAL ends before the "
+                    "target time:" + LogTail(meta.id));
+      }
+      if (Clock::now() > deadline) {
+        throw Error(ErrorCode::kDeadlineExceeded,
+                    "recovery of instance " + meta.id + " did not finish within " +
+                        std::to_string(config.restore_timeout.count()) + " s:" + LogTail(meta.id));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     auto cmd = PsqlCommand(meta, password, true);
     cmd.argv.insert(cmd.argv.end(), {"-c", "ALTER ROLE \"" + meta.admin_user + "\" PASSWORD '" +
                                                engines::PostgresScramVerifier(password) + "'"});
