@@ -33,9 +33,16 @@ void NoControl(const std::string& field, std::string_view value) {
 std::vector<std::string> PostgresEnv(const std::string& password) {
   // The password only in the child's environment; the caller's PG* variables cannot redirect
   // the tool; no ~/.pgpass is read.
-  return {"PGPASSWORD=" + password, "PGHOST",     "PGPORT",     "PGUSER",
-          "PGDATABASE",             "PGSERVICE",  "PGOPTIONS",  "PGSSLMODE",
-          "PGPASSFILE=/dev/null",   "PGSSLROOTCERT"};
+  return {"PGPASSWORD=" + password,
+          "PGHOST",
+          "PGPORT",
+          "PGUSER",
+          "PGDATABASE",
+          "PGSERVICE",
+          "PGOPTIONS",
+          "PGSSLMODE",
+          "PGPASSFILE=/dev/null",
+          "PGSSLROOTCERT"};
 }
 
 std::vector<std::string> MariaDbEnv(const std::string& password) {
@@ -48,12 +55,9 @@ std::string PostgresConninfo(const BackupSource& s, const std::string& db) {
 }
 
 std::vector<std::string> MariaDbConnectArgs(const BackupSource& s) {
-  return {"--host=" + s.host,
-          "--port=" + std::to_string(s.port),
-          "--protocol=TCP",
-          "--user=" + s.admin_user,
-          "--ssl-ca=" + s.ca_file,
-          "--ssl-verify-server-cert"};
+  return {"--host=" + s.host,      "--port=" + std::to_string(s.port),
+          "--protocol=TCP",        "--user=" + s.admin_user,
+          "--ssl-ca=" + s.ca_file, "--ssl-verify-server-cert"};
 }
 
 std::string Trim(std::string_view s) {
@@ -78,6 +82,18 @@ std::tm UtcTm(system_clock::time_point t) {
   std::tm tm{};
   ::gmtime_r(&secs, &tm);
   return tm;
+}
+
+/// Calls `fn` with every line of `text` (without its newline).
+template <typename Fn>
+void ForEachLine(std::string_view text, Fn&& fn) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    fn(text.substr(pos, nl - pos));
+    pos = nl + 1;
+  }
 }
 
 /// Seconds since the epoch, rounded towards minus infinity (to_time_t may round either way).
@@ -127,8 +143,12 @@ ToolCommand BackupCommand(const BackupSource& s, BackupKind kind) {
   if (kind == BackupKind::kFull) {
     Require("data_dir", s.data_dir);
     Require("tmp_dir", s.tmp_dir);
-    cmd.argv = {s.mariadb_bin_dir + "/mariadb-backup", "--no-defaults", "--backup",
-                "--stream=xbstream", "--datadir=" + s.data_dir, "--target-dir=" + s.tmp_dir,
+    cmd.argv = {s.mariadb_bin_dir + "/mariadb-backup",
+                "--no-defaults",
+                "--backup",
+                "--stream=xbstream",
+                "--datadir=" + s.data_dir,
+                "--target-dir=" + s.tmp_dir,
                 "--tmpdir=" + s.tmp_dir};
   } else {
     cmd.argv = {s.mariadb_bin_dir + "/mariadb-dump", "--no-defaults"};
@@ -136,10 +156,9 @@ ToolCommand BackupCommand(const BackupSource& s, BackupKind kind) {
   const auto connect = MariaDbConnectArgs(s);
   cmd.argv.insert(cmd.argv.end(), connect.begin(), connect.end());
   if (kind == BackupKind::kLogical) {
-    cmd.argv.insert(cmd.argv.end(),
-                    {"--all-databases", "--single-transaction", "--routines", "--events",
-                     "--triggers", "--master-data=2", "--gtid", "--hex-blob",
-                     "--default-character-set=utf8mb4"});
+    cmd.argv.insert(cmd.argv.end(), {"--all-databases", "--single-transaction", "--routines",
+                                     "--events", "--triggers", "--master-data=2", "--gtid",
+                                     "--hex-blob", "--default-character-set=utf8mb4"});
   }
   return cmd;
 }
@@ -149,7 +168,8 @@ BackupPoint ParseBackupLog(Engine engine, std::string_view text) {
   const std::string s(text);
   std::smatch m;
   if (engine == Engine::kPostgresql) {
-    static const std::regex start(R"(write-ahead log start point: ([0-9A-F]+/[0-9A-F]+) on timeline (\d+))");
+    static const std::regex start(
+        R"(write-ahead log start point: ([0-9A-F]+/[0-9A-F]+) on timeline (\d+))");
     static const std::regex end(R"(write-ahead log end point: ([0-9A-F]+/[0-9A-F]+))");
     if (std::regex_search(s, m, start)) {
       point.wal_start_lsn = m[1];
@@ -249,8 +269,8 @@ std::string RenderRecoveryConfig(const RecoveryTarget& r) {
   out += "restore_command = " + QuotePostgresConfValue(r.restore_command) + "\n";
   out += "recovery_target_timeline = 'latest'\n";
   if (r.target_time) {
-    out += "recovery_target_time = " + QuotePostgresConfValue(FormatUtc(*r.target_time, true)) +
-           "\n";
+    out +=
+        "recovery_target_time = " + QuotePostgresConfValue(FormatUtc(*r.target_time, true)) + "\n";
     out += "recovery_target_inclusive = on\n";
     out += "recovery_target_action = 'promote'\n";
   }
@@ -282,21 +302,16 @@ std::string MariaDbStopDatetime(system_clock::time_point target) {
 
 std::vector<BinlogFile> ParseShowBinaryLogs(std::string_view text) {
   std::vector<BinlogFile> out;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    const auto line = text.substr(pos, nl - pos);
-    pos = nl + 1;
+  ForEachLine(text, [&out](std::string_view line) {
     const auto tab = line.find('\t');
-    if (line.empty() || tab == std::string_view::npos) continue;
+    if (line.empty() || tab == std::string_view::npos) return;
     BinlogFile f;
     f.name = std::string(line.substr(0, tab));
     const auto rest = line.substr(tab + 1);
     f.size = std::strtoull(std::string(rest.substr(0, rest.find('\t'))).c_str(), nullptr, 10);
     f.closed = true;
     out.push_back(std::move(f));
-  }
+  });
   if (!out.empty()) out.back().closed = false;
   return out;
 }
@@ -304,16 +319,11 @@ std::vector<BinlogFile> ParseShowBinaryLogs(std::string_view text) {
 void ParseBinlogEventTimes(std::string_view text, BinlogFile& file) {
   // Header of every event: "#240131 12:00:05 server id 1  end_log_pos 256 ..." (TZ=UTC).
   static const std::regex header(R"(^#(\d{2})(\d{2})(\d{2}) +(\d{1,2}):(\d{2}):(\d{2}) server id)");
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto nl = text.find('\n', pos);
-    if (nl == std::string_view::npos) nl = text.size();
-    const auto line = text.substr(pos, nl - pos);
-    pos = nl + 1;
+  ForEachLine(text, [&](std::string_view line) {
     if (line.size() < 20 || line[0] != '#' || line.find(" server id ") == std::string_view::npos)
-      continue;
+      return;
     std::cmatch m;
-    if (!std::regex_search(line.data(), line.data() + line.size(), m, header)) continue;
+    if (!std::regex_search(line.data(), line.data() + line.size(), m, header)) return;
     std::tm tm{};
     tm.tm_year = 100 + std::stoi(m[1]);
     tm.tm_mon = std::stoi(m[2]) - 1;
@@ -324,11 +334,10 @@ void ParseBinlogEventTimes(std::string_view text, BinlogFile& file) {
     const auto t = system_clock::from_time_t(::timegm(&tm));
     if (!file.first_event) file.first_event = t;
     file.last_event = t;
-  }
+  });
 }
 
-ToolCommand BinlogReplayCommand(const std::vector<std::string>& files,
-                                std::uint64_t start_position,
+ToolCommand BinlogReplayCommand(const std::vector<std::string>& files, std::uint64_t start_position,
                                 std::optional<system_clock::time_point> target,
                                 const std::string& mariadb_bin_dir) {
   if (files.empty()) {
@@ -352,7 +361,8 @@ ToolCommand BinlogReadCommand(const BackupSource& s, const std::string& file,
   cmd.argv = {s.mariadb_bin_dir + "/mariadb-binlog", "--no-defaults", "--read-from-remote-server"};
   const auto connect = MariaDbConnectArgs(s);
   cmd.argv.insert(cmd.argv.end(), connect.begin(), connect.end());
-  if (!raw_dir.empty()) cmd.argv.insert(cmd.argv.end(), {"--raw", "--result-file=" + raw_dir + "/"});
+  if (!raw_dir.empty())
+    cmd.argv.insert(cmd.argv.end(), {"--raw", "--result-file=" + raw_dir + "/"});
   cmd.argv.push_back(file);
   cmd.env = MariaDbEnv(s.admin_password);
   cmd.env.push_back("TZ=UTC");

@@ -41,8 +41,7 @@ TEST(BackupCommand, PasswordOnlyInTheEnvironmentForEveryEngineAndKind) {
         EXPECT_EQ(arg.find("s3cret"), std::string::npos) << arg;
       }
       const std::string var = engine == Engine::kPostgresql ? "PGPASSWORD=" : "MYSQL_PWD=";
-      EXPECT_NE(std::find(cmd.env.begin(), cmd.env.end(), var + "s3cret-Password"),
-                cmd.env.end());
+      EXPECT_NE(std::find(cmd.env.begin(), cmd.env.end(), var + "s3cret-Password"), cmd.env.end());
       EXPECT_EQ(cmd.argv[0][0], '/');
     }
   }
@@ -120,8 +119,7 @@ TEST(RecoveryConfig, TargetIsUtcWithMicrosecondsInclusiveThenPromote) {
   r.restore_command = "cp /archive/%f %p";
   r.target_time = Utc(2024, 1, 31, 12, 0, 5, 123456);
   const auto text = RenderRecoveryConfig(r);
-  EXPECT_NE(text.find("recovery_target_time = '2024-01-31 12:00:05.123456+00'"),
-            std::string::npos)
+  EXPECT_NE(text.find("recovery_target_time = '2024-01-31 12:00:05.123456+00'"), std::string::npos)
       << text;
   EXPECT_NE(text.find("recovery_target_inclusive = on"), std::string::npos);
   EXPECT_NE(text.find("recovery_target_action = 'promote'"), std::string::npos);

@@ -54,11 +54,11 @@ struct ToolProcess::Impl {
   }
 
   void Start(const detail::Command& command, int stdin_fd, int stdout_fd) {
-    name = command.argv.empty() ? std::string() : command.argv[0].substr(command.argv[0].rfind('/') + 1);
+    name = command.argv.empty() ? std::string()
+                                : command.argv[0].substr(command.argv[0].rfind('/') + 1);
     int out_pipe[2] = {-1, -1};
     int err_pipe[2];
-    if (::pipe2(err_pipe, O_CLOEXEC) != 0 ||
-        (stdout_fd < 0 && ::pipe2(out_pipe, O_CLOEXEC) != 0)) {
+    if (::pipe2(err_pipe, O_CLOEXEC) != 0 || (stdout_fd < 0 && ::pipe2(out_pipe, O_CLOEXEC) != 0)) {
       throw Error(ErrorCode::kInternal, "runtime: pipe2 failed");
     }
     err_read = err_pipe[0];
@@ -116,28 +116,34 @@ ToolProcess::ToolProcess(const engines::ToolCommand& command, int stdin_fd, int 
 
 ToolProcess::~ToolProcess() = default;
 
-int ToolProcess::Stdout() const noexcept { return impl_->out_read; }
+int ToolProcess::Stdout() const noexcept {
+  return impl_->out_read;
+}
 
 void ToolProcess::CloseStdout() noexcept {
   if (impl_->out_read >= 0) ::close(impl_->out_read);
   impl_->out_read = -1;
 }
 
-int ToolProcess::Wait() { return impl_->Wait(); }
+int ToolProcess::Wait() {
+  return impl_->Wait();
+}
 
 std::string ToolProcess::Stderr() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->head + (impl_->cut ? "\n[...]\n" : "") + impl_->tail;
 }
 
-const std::string& ToolProcess::Name() const noexcept { return impl_->name; }
+const std::string& ToolProcess::Name() const noexcept {
+  return impl_->name;
+}
 
 void ToolProcess::Kill() noexcept {
   if (!impl_->reaped && impl_->pid > 0) ::kill(impl_->pid, SIGKILL);
 }
 
-std::unique_ptr<ToolProcess> ToolProcessAccess::Start(const detail::Command& command,
-                                                      int stdin_fd, int stdout_fd) {
+std::unique_ptr<ToolProcess> ToolProcessAccess::Start(const detail::Command& command, int stdin_fd,
+                                                      int stdout_fd) {
   auto impl = std::make_unique<ToolProcess::Impl>();
   impl->Start(command, stdin_fd, stdout_fd);
   return std::unique_ptr<ToolProcess>(new ToolProcess(std::move(impl)));

@@ -52,7 +52,8 @@ BackupInfo BackupToFile(Runtime& rt, const std::string& id, const std::string& p
     const ssize_t n = ::read(stream->Fd(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    if (::write(out, buf, static_cast<std::size_t>(n)) != n) throw std::runtime_error("short write");
+    if (::write(out, buf, static_cast<std::size_t>(n)) != n)
+      throw std::runtime_error("short write");
     total += static_cast<std::size_t>(n);
   }
   ::close(out);
@@ -87,9 +88,11 @@ std::string Fingerprint(Runtime& rt, Engine engine, const std::string& id,
   const std::string sql =
       engine == Engine::kPostgresql
           ? "SELECT count(*) || ' ' || md5(coalesce(string_agg(t::text, ',' ORDER BY id), '')) "
-            "FROM " + table + " t"
+            "FROM " +
+                table + " t"
           : "SELECT CONCAT(COUNT(*), ' ', MD5(COALESCE(GROUP_CONCAT(CONCAT_WS(':', id, v, "
-            "HEX(b)) ORDER BY id SEPARATOR ','), ''))) FROM " + table;
+            "HEX(b)) ORDER BY id SEPARATOR ','), ''))) FROM " +
+                table;
   return Sql(rt, id, password, sql);
 }
 
@@ -173,23 +176,23 @@ void RoundTrip(Engine engine, BackupKind kind) {
     EXPECT_EQ(Sql(rt, "dst", restored.admin_password,
                   "SELECT count(*) FROM pg_database WHERE datname = 'app'"),
               "1");
-    const auto login = test::Psql({Engine::kPostgresql, "127.0.0.1", restored.endpoint.port,
-                                   "app_user", ""},
-                                  "app-pass-123", rt.CaFile(), "SELECT current_user");
+    const auto login =
+        test::Psql({Engine::kPostgresql, "127.0.0.1", restored.endpoint.port, "app_user", ""},
+                   "app-pass-123", rt.CaFile(), "SELECT current_user");
     EXPECT_EQ(test::Trim(login.out), "app_user") << login.err;
   } else {
-    const auto login = test::MariaDb({Engine::kMysql, "127.0.0.1", restored.endpoint.port,
-                                      "app_user", ""},
-                                     "app-pass-123", rt.CaFile(), "SELECT CURRENT_USER()");
+    const auto login =
+        test::MariaDb({Engine::kMysql, "127.0.0.1", restored.endpoint.port, "app_user", ""},
+                      "app-pass-123", rt.CaFile(), "SELECT CURRENT_USER()");
     EXPECT_EQ(test::Trim(login.out), "app_user@%") << login.err;
   }
   // The restored instance is a normal one: writable, restartable.
   Sql(rt, "dst", restored.admin_password,
       "INSERT INTO " + ItemsTable(engine) + " (id, v) VALUES (100001, 'after restore')");
   rt.Restart("dst");
-  EXPECT_EQ(Fingerprint(rt, engine, "dst", restored.admin_password, ItemsTable(engine))
-                .substr(0, 5),
-            "5001 ");
+  EXPECT_EQ(
+      Fingerprint(rt, engine, "dst", restored.admin_password, ItemsTable(engine)).substr(0, 5),
+      "5001 ");
 }
 
 TEST(Backup, PostgresFullBackupRestoresEveryRowIntoANewInstance) {
@@ -216,7 +219,7 @@ struct PitrSource {
   std::string password;
   std::vector<SysClock::time_point> before;  ///< just before row i's statement was sent
   std::vector<SysClock::time_point> after;   ///< just after its commit returned
-  std::vector<long> commit_second;           ///< MariaDB: the row's binlog second (UNIX_TIMESTAMP())
+  std::vector<long> commit_second;  ///< MariaDB: the row's binlog second (UNIX_TIMESTAMP())
 };
 
 PitrSource MakePitrSource(Engine engine, int rows) {
@@ -246,9 +249,8 @@ PitrSource MakePitrSource(Engine engine, int rows) {
             (engine == Engine::kPostgresql ? "0" : "UNIX_TIMESTAMP()") + ")");
     p.after.push_back(SysClock::now());
     if (engine == Engine::kMysql) {
-      p.commit_second.push_back(std::stol(Sql(rt, "src", p.password,
-                                              "SELECT ts FROM " + table + " WHERE id = " +
-                                                  std::to_string(i))));
+      p.commit_second.push_back(std::stol(Sql(
+          rt, "src", p.password, "SELECT ts FROM " + table + " WHERE id = " + std::to_string(i))));
     }
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
@@ -260,7 +262,8 @@ PitrSource MakePitrSource(Engine engine, int rows) {
     for (int i = 0; i < 600 && !fs::exists(p.archive / segment); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    if (!fs::exists(p.archive / segment)) throw std::runtime_error("WAL " + segment + " not archived");
+    if (!fs::exists(p.archive / segment))
+      throw std::runtime_error("WAL " + segment + " not archived");
   } else {
     // Close the binlog and archive every closed one as the backup service would: a raw copy
     // read over the instance's TCP endpoint.
@@ -361,8 +364,7 @@ TEST(Pitr, TargetBeyondTheArchiveFailsAndLeavesNothing) {
     FAIL() << "restored past the end of the archive";
   } catch (const Error& e) {
     EXPECT_EQ(e.Code(), ErrorCode::kFailedPrecondition);
-    EXPECT_NE(std::string(e.what()).find("archived binlogs end at"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("archived binlogs end at"), std::string::npos) << e.what();
   }
   EXPECT_EQ(test::Leftovers(p.rt->InstanceDir("late"), 0), "");
   EXPECT_EQ(p.rt->List(), port_before);
@@ -380,12 +382,12 @@ void CheckPitrProperty(Engine engine) {
     const auto gap = *rc::gen::inRange<std::size_t>(0, p.after.size() + 1);
     const auto frac = *rc::gen::inRange(1, 1000);
     const auto lo = gap == 0 ? p.before[0] - std::chrono::milliseconds(200) : p.after[gap - 1];
-    const auto hi = gap == p.after.size() ? p.after.back() + std::chrono::milliseconds(900)
-                                          : p.before[gap];
+    const auto hi =
+        gap == p.after.size() ? p.after.back() + std::chrono::milliseconds(900) : p.before[gap];
     const auto target = lo + (hi - lo) * frac / 1000;
     const std::string id = "dst" + std::to_string(n++);
-    const auto c = RestoreFile(*p.rt, test::Spec(id, engine), PitrRestoreSource(p, target),
-                               p.backup);
+    const auto c =
+        RestoreFile(*p.rt, test::Spec(id, engine), PitrRestoreSource(p, target), p.backup);
     const auto got = RestoredMarks(p, c, id);
     p.rt->Delete(id);
     RC_ASSERT(got == ExpectedMarks(p, target));

@@ -163,8 +163,7 @@ void ParseBinlogEventTimes(std::string_view mariadb_binlog_text, BinlogFile& fil
 /// `mariadb-binlog` reading `files` in order (the first from `start_position`), stopping
 /// before the first event at or after MariaDbStopDatetime(target); its stdout is SQL for the
 /// mysql client. Env sets TZ=UTC.
-ToolCommand BinlogReplayCommand(const std::vector<std::string>& files,
-                                std::uint64_t start_position,
+ToolCommand BinlogReplayCommand(const std::vector<std::string>& files, std::uint64_t start_position,
                                 std::optional<std::chrono::system_clock::time_point> target,
                                 const std::string& mariadb_bin_dir = "/usr/bin");
 

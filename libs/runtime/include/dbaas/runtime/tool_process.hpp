@@ -20,8 +20,8 @@ class ToolProcess {
   /// stdin comes from `stdin_fd` (-1: /dev/null), stdout goes to `stdout_fd` (-1: a pipe,
   /// read it with Stdout()). The descriptors stay ours (the child gets copies). Throws
   /// Error{INTERNAL} when the program cannot start.
-  explicit ToolProcess(const engines::ToolCommand& command, int stdin_fd = -1,
-                       int stdout_fd = -1, const std::filesystem::path& cwd = {});
+  explicit ToolProcess(const engines::ToolCommand& command, int stdin_fd = -1, int stdout_fd = -1,
+                       const std::filesystem::path& cwd = {});
   /// Kills (SIGKILL) and reaps the child when it still runs.
   ~ToolProcess();
   ToolProcess(const ToolProcess&) = delete;
