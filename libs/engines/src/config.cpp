@@ -61,6 +61,8 @@ std::string RenderPostgres(const InstanceSize& size, const ParameterValues& valu
     line("log_filename", "postgresql-%Y-%m-%d.log");
     line("log_line_prefix", "%m [%p] %q%u@%d ");
   }
+  if (p.archive) out += RenderArchiveConfig(Engine::kPostgresql, *p.archive);
+  if (p.recovery) out += RenderRecoveryConfig(*p.recovery);
   return out;
 }
 
@@ -96,6 +98,7 @@ std::string RenderMariaDb(const InstanceSize& size, const ParameterValues& value
     line("log-error", p.log_dir + "/error.log");
     line("slow_query_log_file", p.log_dir + "/slow.log");
   }
+  if (p.archive) out += RenderArchiveConfig(Engine::kMysql, *p.archive);
   return out;
 }
 

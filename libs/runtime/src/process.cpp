@@ -114,6 +114,23 @@ std::vector<char*> CStrings(std::vector<std::string>& items) {
   ChildFail(efd, errno);
 }
 
+/// argv, environment and working directory prepared before fork (nothing allocates after it).
+struct ExecArgs {
+  explicit ExecArgs(const Command& command)
+      : argv_storage(command.argv),
+        env_storage(BuildEnvironment(command.env)),
+        argv(CStrings(argv_storage)),
+        envp(CStrings(env_storage)),
+        cwd(command.cwd.string()) {
+    if (command.argv.empty()) throw Error(ErrorCode::kInternal, "runtime: empty command");
+  }
+  std::vector<std::string> argv_storage;
+  std::vector<std::string> env_storage;
+  std::vector<char*> argv;
+  std::vector<char*> envp;
+  std::string cwd;
+};
+
 char ProcState(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string text;
@@ -165,45 +182,16 @@ OsUser ResolveOsUser(const std::string& name) {
 }
 
 CommandResult Run(const Command& command, std::chrono::milliseconds timeout) {
-  if (command.argv.empty()) throw Error(ErrorCode::kInternal, "runtime: empty command");
-  std::vector<std::string> argv_storage = command.argv;
-  std::vector<std::string> env_storage = BuildEnvironment(command.env);
-  auto argv = CStrings(argv_storage);
-  auto envp = CStrings(env_storage);
-  const std::string cwd = command.cwd.string();
-
   int out_pipe[2];
   int err_pipe[2];
-  int exec_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0 ||
-      ::pipe2(exec_pipe, O_CLOEXEC) != 0) {
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {
     throw Error(ErrorCode::kInternal, "runtime: pipe2 failed: " + ErrnoText(errno));
   }
   Fd out_read(out_pipe[0]), out_write(out_pipe[1]);
   Fd err_read(err_pipe[0]), err_write(err_pipe[1]);
-  Fd exec_read(exec_pipe[0]), exec_write(exec_pipe[1]);
-  Fd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-
-  const pid_t pid = ::fork();
-  if (pid < 0) throw Error(ErrorCode::kInternal, "runtime: fork failed: " + ErrnoText(errno));
-  if (pid == 0) {
-    ExecChild(exec_write.Get(), argv.data(), envp.data(), cwd.c_str(), command.user, null_in.Get(),
-              out_write.Get(), err_write.Get());
-  }
+  const pid_t pid = StartChild(command, -1, out_write.Get(), err_write.Get());
   out_write.Reset();
   err_write.Reset();
-  exec_write.Reset();
-  int child_errno = 0;
-  ssize_t n;
-  do {
-    n = ::read(exec_read.Get(), &child_errno, sizeof child_errno);
-  } while (n < 0 && errno == EINTR);
-  if (n > 0) {
-    int status = 0;
-    ::waitpid(pid, &status, 0);
-    throw Error(ErrorCode::kInternal,
-                "runtime: cannot start " + command.argv[0] + ": " + ErrnoText(child_errno));
-  }
 
   CommandResult result;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -258,13 +246,38 @@ CommandResult Run(const Command& command, std::chrono::milliseconds timeout) {
   return result;
 }
 
+pid_t StartChild(const Command& command, int in_fd, int out_fd, int err_fd) {
+  ExecArgs exec(command);
+  Fd null_dev(::open("/dev/null", O_RDWR | O_CLOEXEC));
+  int exec_pipe[2];
+  if (::pipe2(exec_pipe, O_CLOEXEC) != 0) {
+    throw Error(ErrorCode::kInternal, "runtime: pipe2 failed: " + ErrnoText(errno));
+  }
+  Fd exec_read(exec_pipe[0]), exec_write(exec_pipe[1]);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error(ErrorCode::kInternal, "runtime: fork failed: " + ErrnoText(errno));
+  if (pid == 0) {
+    ExecChild(exec_write.Get(), exec.argv.data(), exec.envp.data(), exec.cwd.c_str(), command.user,
+              in_fd >= 0 ? in_fd : null_dev.Get(), out_fd >= 0 ? out_fd : null_dev.Get(),
+              err_fd >= 0 ? err_fd : null_dev.Get());
+  }
+  exec_write.Reset();
+  int child_errno = 0;
+  ssize_t n;
+  do {
+    n = ::read(exec_read.Get(), &child_errno, sizeof child_errno);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0) {
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    throw Error(ErrorCode::kInternal,
+                "runtime: cannot start " + command.argv[0] + ": " + ErrnoText(child_errno));
+  }
+  return pid;
+}
+
 pid_t SpawnDetached(const Command& command, const std::filesystem::path& log_file) {
-  if (command.argv.empty()) throw Error(ErrorCode::kInternal, "runtime: empty command");
-  std::vector<std::string> argv_storage = command.argv;
-  std::vector<std::string> env_storage = BuildEnvironment(command.env);
-  auto argv = CStrings(argv_storage);
-  auto envp = CStrings(env_storage);
-  const std::string cwd = command.cwd.string();
+  ExecArgs exec(command);
 
   Fd null_in(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   Fd log(::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600));
@@ -294,8 +307,8 @@ pid_t SpawnDetached(const Command& command, const std::filesystem::path& log_fil
     const pid_t server = ::fork();
     if (server < 0) ChildFail(exec_write.Get(), errno);
     if (server == 0) {
-      ExecChild(exec_write.Get(), argv.data(), envp.data(), cwd.c_str(), command.user,
-                null_in.Get(), log.Get(), log.Get());
+      ExecChild(exec_write.Get(), exec.argv.data(), exec.envp.data(), exec.cwd.c_str(),
+                command.user, null_in.Get(), log.Get(), log.Get());
     }
     const auto n = ::write(pid_write.Get(), &server, sizeof server);
     static_cast<void>(n);

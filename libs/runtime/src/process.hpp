@@ -43,6 +43,10 @@ struct CommandResult {
 /// cannot start.
 CommandResult Run(const Command& command, std::chrono::milliseconds timeout);
 
+/// Starts `command` as our child with stdin/stdout/stderr from these descriptors (-1: /dev/null);
+/// returns its pid for waitpid. Throws Error{INTERNAL} when the exec fails.
+pid_t StartChild(const Command& command, int in_fd, int out_fd, int err_fd);
+
 /// Starts `command` detached: its own session (setsid), reparented away from us (double fork),
 /// stdin from /dev/null and stdout/stderr appended to `log_file`. It keeps running when this
 /// process exits. Returns the server's pid. Throws Error{INTERNAL} when the exec fails.

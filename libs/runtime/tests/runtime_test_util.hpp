@@ -22,15 +22,16 @@ namespace dbaas::runtime::test {
 /// own; removes every instance and the directory on destruction, also when a test fails.
 class StateDir {
  public:
-  StateDir() {
+  /// Instances get 20 ports at `base` + (pid % slots) * 20. The lifecycle and property tests
+  /// use 27000-28999 and the backup tests 29000-29999: below Linux's ephemeral range
+  /// (32768-60999), where the other fixtures' servers and every outgoing connection get their
+  /// ports, so a restarted instance finds its port still free.
+  explicit StateDir(int base = 27000, int slots = 100) {
     std::string pattern = "/tmp/dbaas-rt-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     path_ = pattern;
     ::chmod(path_.c_str(), 0755);
-    // Spread concurrent test binaries over 27000-31999: below Linux's ephemeral range
-    // (32768-60999), where the other fixtures' servers and every outgoing connection get their
-    // ports, so a restarted instance finds its port still free.
-    port_min_ = static_cast<std::uint16_t>(27000 + (::getpid() % 250) * 20);
+    port_min_ = static_cast<std::uint16_t>(base + (::getpid() % slots) * 20);
   }
   ~StateDir() {
     try {

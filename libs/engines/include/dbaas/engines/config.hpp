@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "dbaas/engines/backup.hpp"
 #include "dbaas/engines/catalog.hpp"
 #include "dbaas/engines/validation.hpp"
 
@@ -23,6 +24,10 @@ struct PlatformSettings {
   std::string tls_ca_file;
   /// MariaDB `user=` (needed when mariadbd starts as root); empty leaves it out.
   std::string run_as_user;
+  /// Continuous archiving (WAL archiving / binary log); nullopt leaves it out.
+  std::optional<ArchiveSettings> archive;
+  /// PostgreSQL only: recovery settings while restoring to a point in time.
+  std::optional<RecoveryTarget> recovery;
 };
 
 /// Engine settings a size implies before client parameters, e.g. for PostgreSQL

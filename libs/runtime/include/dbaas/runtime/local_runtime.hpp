@@ -27,6 +27,8 @@ struct LocalRuntimeConfig {
   std::filesystem::path mariadbd = "/usr/sbin/mariadbd";
   std::chrono::seconds start_timeout{60};
   std::chrono::seconds stop_timeout{60};
+  /// Bound on restoring a backup (unpacking, WAL replay until promoted, binlog replay).
+  std::chrono::seconds restore_timeout{3600};
   /// initdb --no-sync (PostgreSQL): faster creation, for tests and throwaway platforms only.
   bool fast_init = false;
   /// Called with the name of each create step before it runs ("port", "directories", "tls",
@@ -59,6 +61,11 @@ class LocalRuntime final : public Runtime {
   void Promote(std::string_view id) override;
   CreatedInstance AddReplica(std::string_view id, const std::string& replica_id) override;
   Endpoint GetEndpoint(std::string_view id) override;
+  std::unique_ptr<BackupStream> StartBackup(std::string_view id, const std::string& admin_password,
+                                            engines::BackupKind kind) override;
+  CreatedInstance CreateFromBackup(const InstanceSpec& spec, const RestoreSource& source) override;
+  std::vector<engines::BinlogFile> ListBinlogs(std::string_view id,
+                                               const std::string& admin_password) override;
 
   /// The instance's directory (<state_dir>/instances/<id>), whether or not it exists.
   std::filesystem::path InstanceDir(std::string_view id) const;

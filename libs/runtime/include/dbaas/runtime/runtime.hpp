@@ -1,11 +1,14 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "dbaas/engines/backup.hpp"
 #include "dbaas/engines/catalog.hpp"
 #include "dbaas/engines/validation.hpp"
 
@@ -24,6 +27,51 @@ struct InstanceSpec {
   engines::ParameterValues parameters;
   /// A specific port; empty = the first free one of the runtime's range.
   std::optional<std::uint16_t> port;
+  /// PostgreSQL archive_command template (%p path, %f file name) run for every completed WAL
+  /// segment; empty: WAL is not kept (archive_mode stays on, so setting one later needs only a
+  /// reload). MariaDB instances always write a binlog (engines::ArchiveSettings).
+  std::string archive_command;
+};
+
+/// Where a new instance's data comes from (CreateFromBackup).
+struct RestoreSource {
+  /// What the stream holds: a full (physical) backup of the same engine, or a logical dump.
+  engines::BackupKind kind = engines::BackupKind::kFull;
+  /// The plaintext backup stream, read to EOF from `fd` when >= 0 (the descriptor stays the
+  /// caller's) ...
+  int fd = -1;
+  /// ... else from the stdout of this command (e.g. the backup service's fetch-decrypt tool).
+  engines::ToolCommand command;
+  /// Point-in-time recovery (full backups only): replay archived WAL / binlogs up to this
+  /// instant. PostgreSQL includes every transaction committed at or before it; MariaDB every
+  /// transaction whose binlog time (whole seconds) is at or before the second holding it
+  /// (engines::MariaDbStopDatetime). Unset: the state at the end of the backup.
+  std::optional<std::chrono::system_clock::time_point> target_time;
+  /// PostgreSQL PITR: restore_command template fetching archived WAL file %f to path %p; exits
+  /// non-zero when the file is not archived.
+  std::string wal_restore_command;
+  /// MariaDB PITR: template fetching archived binlog %f (e.g. "binlog.000003") to path %p, run
+  /// with /bin/sh -c; exits non-zero when it is not archived. Files are fetched in sequence
+  /// from the backup's binlog position until one is missing.
+  std::string binlog_fetch_command;
+};
+
+/// What a finished backup reported.
+struct BackupInfo {
+  engines::BackupKind kind = engines::BackupKind::kFull;
+  std::string server_version;  ///< e.g. "15.18", "10.11.19-MariaDB"
+  engines::BackupPoint point;  ///< WAL LSNs / binlog position where known
+};
+
+/// A backup being taken. Read the plaintext stream from Fd() until EOF, then call Finish().
+/// Destroying it before Finish() kills the tool.
+class BackupStream {
+ public:
+  virtual ~BackupStream() = default;
+  virtual int Fd() const = 0;
+  /// Waits for the tool. Throws Error (the tool's message; the stream is incomplete and must be
+  /// discarded) when it failed.
+  virtual BackupInfo Finish() = 0;
 };
 
 /// How clients reach an instance. Holds no secret.
@@ -119,6 +167,21 @@ class Runtime {
   /// Adds a streaming replica of `id` named `replica_id`. Not yet supported locally.
   virtual CreatedInstance AddReplica(std::string_view id, const std::string& replica_id) = 0;
   virtual Endpoint GetEndpoint(std::string_view id) = 0;
+
+  /// Starts a backup of a running instance, connecting as its administrator over TLS like any
+  /// client (a MariaDB full backup also reads the data directory, so it runs where that is).
+  virtual std::unique_ptr<BackupStream> StartBackup(std::string_view id,
+                                                    const std::string& admin_password,
+                                                    engines::BackupKind kind) = 0;
+  /// Creates a NEW instance from a backup stream (optionally to a point in time), with its own
+  /// port, certificate and a new admin password (returned once, like Create). Failure at any
+  /// step removes everything made (Property 6); the error names the step.
+  virtual CreatedInstance CreateFromBackup(const InstanceSpec& spec,
+                                           const RestoreSource& source) = 0;
+  /// MariaDB: the instance's binlog files, oldest first, with first/last event times for the
+  /// closed ones (the last file is still written to). FAILED_PRECONDITION for PostgreSQL.
+  virtual std::vector<engines::BinlogFile> ListBinlogs(std::string_view id,
+                                                       const std::string& admin_password) = 0;
 };
 
 }  // namespace dbaas::runtime
