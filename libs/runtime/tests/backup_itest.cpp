@@ -240,9 +240,16 @@ PitrSource MakePitrSource(Engine engine, int rows) {
   BackupToFile(rt, "src", p.password, BackupKind::kFull, p.backup);
   const std::string table = engine == Engine::kPostgresql ? "marks" : "app.marks";
   for (int i = 1; i <= rows; ++i) {
-    // MariaDB binlog times are whole seconds: more than a second apart, so every gap holds a
-    // second of its own.
-    std::this_thread::sleep_for(std::chrono::milliseconds(engine == Engine::kMysql ? 1300 : 300));
+    // MariaDB binlog times are whole seconds: each row waits until a whole second has passed
+    // after the previous row's second, so every gap holds a second of its own (a fixed sleep
+    // does not guarantee that on a loaded machine: 1.3 s can separate seconds 5 and 6).
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    if (engine == Engine::kMysql && !p.commit_second.empty()) {
+      const SysClock::time_point free_second(std::chrono::seconds(p.commit_second.back() + 2));
+      while (SysClock::now() < free_second) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    }
     p.before.push_back(SysClock::now());
     Sql(rt, "src", p.password,
         "INSERT INTO " + table + " VALUES (" + std::to_string(i) + ", " +

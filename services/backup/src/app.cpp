@@ -12,7 +12,9 @@
 #include "dbaas/service/periodic_worker.hpp"
 #include "domain/backup_runner.hpp"
 #include "domain/backup_service.hpp"
-#include "executor/dump_executor.hpp"
+#include "executor/pipeline_executor.hpp"
+#include "storage/filesystem_store.hpp"
+#include "storage/s3_store.hpp"
 #include "handlers/backup_handlers.hpp"
 #include "repository/pg_backup_repository.hpp"
 
@@ -26,7 +28,11 @@ struct Settings {
   service::CallerVerifierConfig callers;
   ServiceSettings service;
   RunnerConfig runner;
-  DumpExecutorConfig executor;
+  PipelineExecutorConfig executor;
+  /// "filesystem" (default, under the state directory) or "s3".
+  std::string storage = "filesystem";
+  FilesystemStoreConfig filesystem;
+  S3StoreConfig s3;
   std::string provisioning_url = "http://127.0.0.1:8082";
   std::string service_api_key;
   std::chrono::milliseconds scheduler_interval{30000};
@@ -37,9 +43,35 @@ Settings ReadSettings(ConfigReader& cfg) {
   Settings s;
   s.callers = service::CallerVerifierConfig::FromEnv(cfg);
   const std::filesystem::path state = cfg.String("DBAAS_STATE_DIR", ".dbaas");
-  s.executor.dir = cfg.String("DBAAS_BACKUP_DIR", (state / "backups").string());
-  s.executor.postgres_bin_dir =
-      cfg.String("DBAAS_POSTGRES_BIN_DIR", s.executor.postgres_bin_dir.string());
+  s.filesystem.root = cfg.String("DBAAS_BACKUP_DIR", (state / "backups").string());
+  s.executor.scratch_dir = state / "backup-scratch";
+  s.executor.postgres_bin_dir = cfg.String("DBAAS_POSTGRES_BIN_DIR", s.executor.postgres_bin_dir);
+  s.storage = cfg.String("DBAAS_BACKUP_STORAGE", s.storage);
+  if (s.storage == "s3") {
+    s.s3.endpoint = cfg.String("DBAAS_BACKUP_S3_ENDPOINT", "");
+    s.s3.bucket = cfg.String("DBAAS_BACKUP_S3_BUCKET", "");
+    s.s3.region = cfg.String("DBAAS_BACKUP_S3_REGION", s.s3.region);
+    s.s3.access_key = cfg.String("DBAAS_BACKUP_S3_ACCESS_KEY", "");
+    s.s3.secret_key = cfg.String("DBAAS_BACKUP_S3_SECRET_KEY", "");
+    for (const auto& [name, value] :
+         {std::pair{"DBAAS_BACKUP_S3_ENDPOINT", s.s3.endpoint},
+          std::pair{"DBAAS_BACKUP_S3_BUCKET", s.s3.bucket},
+          std::pair{"DBAAS_BACKUP_S3_ACCESS_KEY", s.s3.access_key},
+          std::pair{"DBAAS_BACKUP_S3_SECRET_KEY", s.s3.secret_key}}) {
+      if (value.empty()) cfg.Fail(name, "is required when DBAAS_BACKUP_STORAGE=s3");
+    }
+  } else if (s.storage != "filesystem") {
+    cfg.Fail("DBAAS_BACKUP_STORAGE", "must be filesystem or s3");
+  }
+  const auto compression = cfg.String("DBAAS_BACKUP_COMPRESSION", "zstd");
+  if (auto c = ParseCompression(compression)) {
+    s.executor.options.compression = *c;
+  } else {
+    cfg.Fail("DBAAS_BACKUP_COMPRESSION", "must be zstd, gzip, lz4 or none");
+  }
+  // Property 11: backup reads throttled to this many MB/s (0: unthrottled).
+  const auto rate = cfg.Int("DBAAS_BACKUP_RATE_LIMIT_MBPS", 0, 0, 100000);
+  if (rate > 0) s.executor.options.throttle_mb_per_s = static_cast<double>(rate);
   s.provisioning_url = cfg.String("DBAAS_PROVISIONING_URL", s.provisioning_url);
   if (!s.provisioning_url.starts_with("http://") && !s.provisioning_url.starts_with("https://")) {
     cfg.Fail("DBAAS_PROVISIONING_URL", "must be an http:// or https:// URL");
@@ -47,11 +79,12 @@ Settings ReadSettings(ConfigReader& cfg) {
   s.service_api_key = cfg.String("DBAAS_SERVICE_API_KEY", "");
   s.service.defaults.retention_days =
       static_cast<int>(cfg.Int("DBAAS_BACKUP_DEFAULT_RETENTION_DAYS", 7, 1, 3650));
-  s.service.defaults.type = cfg.String("DBAAS_BACKUP_DEFAULT_TYPE", "logical");
-  // The interim DumpExecutor takes logical backups only; full ones come with the pipeline.
-  s.service.supported_types = {"logical"};
+  // Full (physical) backups are the base of point-in-time recovery; MySQL instances get
+  // logical ones (a physical MariaDB backup needs the data directory).
+  s.service.defaults.type = cfg.String("DBAAS_BACKUP_DEFAULT_TYPE", "full");
+  s.service.supported_types = {"full", "logical"};
   if (!s.service.supported_types.contains(s.service.defaults.type)) {
-    cfg.Fail("DBAAS_BACKUP_DEFAULT_TYPE", "must be logical (full backups are not available yet)");
+    cfg.Fail("DBAAS_BACKUP_DEFAULT_TYPE", "must be full or logical");
   }
   s.runner.workers = static_cast<int>(cfg.Int("DBAAS_BACKUP_WORKERS", 2, 1, 32));
   s.runner.lease = cfg.Duration("DBAAS_OPERATION_LEASE", s.runner.lease);
@@ -76,12 +109,18 @@ events::ConsumerConfig InstanceConsumerConfig() {
   return config;
 }
 
+std::unique_ptr<ObjectStore> MakeStore(const Settings& s) {
+  if (s.storage == "s3") return std::make_unique<S3Store>(s.s3);
+  return std::make_unique<FilesystemStore>(s.filesystem);
+}
+
 struct Components {
   Components(service::Context& ctx, Settings s)
       : settings(std::move(s)),
         clock(ctx.clock),
         repository(ctx.pool),
-        executor(settings.executor),
+        store(MakeStore(settings)),
+        executor(*store, ctx.master_keys, settings.executor),
         targets(settings.provisioning_url, settings.service_api_key),
         callers(settings.callers, ctx.clock),
         backups(repository, executor, settings.service, ctx.clock),
@@ -96,7 +135,8 @@ struct Components {
   Settings settings;
   const Clock& clock;
   PgBackupRepository repository;
-  DumpExecutor executor;
+  std::unique_ptr<ObjectStore> store;
+  PipelineExecutor executor;
   ProvisioningClient targets;
   service::CallerVerifier callers;
   BackupService backups;

@@ -29,17 +29,6 @@ constexpr const char* kAccessKey = "DBAASTESTKEY";
 constexpr const char* kSecretKey = "dbaas-test-secret/0123456789";
 constexpr const char* kBucket = "backups";
 
-bool PortOpen(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return ok;
-}
-
 // s3rver under node on a free loopback port, data in a temporary directory.
 class S3Server {
  public:
@@ -66,6 +55,7 @@ class S3Server {
     const std::string log = (dir_.Path() / "s3rver.log").string();
     const auto port = std::to_string(port_);
     const auto data = Data().string();
+    fs::remove(log);  // a restart waits for its own "ready", not the previous run's
     pid_ = ::fork();
     if (pid_ == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -77,7 +67,12 @@ class S3Server {
                kBucket, nullptr);
       ::_exit(127);
     }
-    for (int i = 0; i < 600 && !PortOpen(port_); ++i) {
+    // Ready when the script says so: an open port alone may be another test's server that took
+    // the free port first (s3rver then exits with EADDRINUSE, reported below).
+    const auto ready = [&] {
+      return test::ReadAll(dir_.Path() / "s3rver.log").find("ready") != std::string::npos;
+    };
+    for (int i = 0; i < 600 && !ready(); ++i) {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
@@ -85,7 +80,7 @@ class S3Server {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    if (!PortOpen(port_)) throw std::runtime_error("s3rver did not listen within 30 s");
+    if (!ready()) throw std::runtime_error("s3rver did not start within 30 s");
   }
 
   void Stop() {

@@ -108,7 +108,16 @@ CreatedBackup BackupService::Create(const auth::Identity& caller, const std::str
   if (!problems.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "the backup request is invalid", std::move(problems));
   }
-  const std::string chosen = type.value_or(settings_.defaults.type);
+  std::string chosen = type.value_or(settings_.defaults.type);
+  if (chosen == "full" && instance.engine != "postgresql") {
+    if (type) {
+      throw Error(ErrorCode::kFailedPrecondition,
+                  "full (physical) backups of " + instance.engine +
+                      " instances need the data directory, which the backup service cannot reach",
+                  {}, {"take a logical backup ({\"type\": \"logical\"})"});
+    }
+    chosen = "logical";  // the default type where full is not possible
+  }
   int retention_days = settings_.defaults.retention_days;
   if (retention) {
     retention_days = static_cast<int>(*retention);
@@ -286,8 +295,11 @@ void BackupService::OnInstanceEvent(const events::Event& e, store::Tx& tx) {
   // Property 10: every instance gets the daily schedule, from its created event (or from any
   // later one, for instances created before this service first ran).
   if (!instance.deleted && verb != "provisioning" && m.status() != "failed") {
-    if (repository_.InsertScheduleIfAbsent(tx, DefaultSchedule(instance.id, instance.tenant_id,
-                                                               settings_.defaults, clock_.Now()))) {
+    auto schedule =
+        DefaultSchedule(instance.id, instance.tenant_id, settings_.defaults, clock_.Now());
+    // Physical MySQL backups need the data directory, out of this service's reach.
+    if (schedule.type == "full" && instance.engine != "postgresql") schedule.type = "logical";
+    if (repository_.InsertScheduleIfAbsent(tx, schedule)) {
       log::Info("default backup schedule created", {{"instance_id", instance.id}});
     }
   }
