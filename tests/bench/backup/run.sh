@@ -17,8 +17,10 @@
 #   floor       pg_basebackup -Ft -X fetch -D - | zstd -3 | openssl enc -aes-256-cbc -pbkdf2
 #   pgbackrest  pgbackrest backup --type=full (compress-type=zst level 3, repo cipher
 #               aes-256-cbc, process-max=1), restore with pgbackrest restore
-#   dbaas       dbaas-backup-tool: pg_basebackup stream -> zstd -> AES-256-GCM chunks -> file
-#               store, restore through the same pipeline into tar -x
+#   dbaas       dbaas-backup-tool (services/backup/tools): the same pg_basebackup stream the
+#               backup service takes -> zstd 3 -> AES-256-GCM frames -> SHA-256 -> filesystem
+#               store; restore through the same pipeline into tar -x. With --rate-limit, a
+#               second row with the read throttle on (DBAAS_BACKUP_RATE_LIMIT_MBPS).
 # Everything is stopped and the work directory removed on exit unless --keep.
 set -euo pipefail
 
@@ -187,12 +189,12 @@ rm -rf "$work/restore-pgbr"
 if [[ "$ours" == 1 ]]; then
   for limit in 0 "$rate_limit"; do
     [[ "$limit" == 0 && "${ran_unthrottled:-0}" == 1 ]] && continue
-    label="dbaas"; [[ "$limit" != 0 ]] && label="dbaas@${limit}MB/s"
+    label="dbaas"; [[ "$limit" != 0 ]] && label="dbaas@${limit}MBps"
     start_pgbench "$label"
     t0="$(now)"
-    "$tool" backup --engine postgresql --host "$work" --port "$port" --user postgres \
-      --store "$work/dbaas-store" --key bench.full --compression zstd --rate-limit "$limit" \
-      --master-key-file "$work/master.key" >"$work/dbaas-$limit.json"
+    "$tool" backup --store "$work/dbaas-store" --key bench.full --compression zstd \
+      --rate-limit "$limit" --master-key-file "$work/master.key" \
+      -- "$pgbin/pg_basebackup" -D - -Ft -X fetch --checkpoint=fast >"$work/dbaas-$limit.json"
     t1="$(now)"
     tps="$(tps_between "$label" "$t0" "$t1")"
     stop_pgbench
