@@ -101,8 +101,10 @@ class ProvisioningApi : public ::testing::Test {
   }
 
   static http::ClientResponse Send(std::uint16_t port, Method method, const std::string& target,
-                                   const std::optional<json>& body, const std::string& token) {
+                                   const std::optional<json>& body, const std::string& token,
+                                   const std::map<std::string, std::string>& headers = {}) {
     http::ClientRequest req;
+    for (const auto& [name, value] : headers) req.headers.Set(name, value);
     req.method = method;
     req.host = "127.0.0.1";
     req.port = port;

@@ -153,6 +153,33 @@ TEST_F(ProvisioningApi, TenantLimitsAndDeletionProtectionAreEnforced) {
   EXPECT_EQ(Call(Method::kGet, "/v1/instances/" + id).Json()["status"], "running");
 }
 
+TEST_F(ProvisioningApi, ARetriedCreateWithTheSameIdempotencyKeyMakesOneInstance) {
+  // One instance allowed: a second real create would be refused, a replay is not.
+  const auto tenant = Tenant({{"max_instances", 1}, {"max_storage_gb", 100}});
+  const auto body = Instance(tenant, "postgresql", "once");
+  const std::map<std::string, std::string> key{{"Idempotency-Key", "create-once-" + tenant}};
+  http::ClientResponse first;
+  const auto deadline = std::chrono::steady_clock::now() + 20s;
+  do {  // until provisioning has heard of the tenant
+    first = Send(provisioning_->Port(), Method::kPost, "/v1/instances", body, admin_, key);
+    if (first.status != 409) break;
+    std::this_thread::sleep_for(100ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  ASSERT_EQ(first.status, 202) << first.body;
+  auto again = Send(provisioning_->Port(), Method::kPost, "/v1/instances", body, admin_, key);
+  ASSERT_EQ(again.status, 202) << again.body;
+  EXPECT_EQ(again.Json()["instance"]["id"], first.Json()["instance"]["id"]);
+  EXPECT_EQ(again.Json()["operation"]["id"], first.Json()["operation"]["id"]);
+  auto other_body = body;
+  other_body["storage_gb"] = 20;
+  auto reused = Send(provisioning_->Port(), Method::kPost, "/v1/instances", other_body, admin_, key);
+  EXPECT_EQ(reused.status, 400) << reused.body;
+  EXPECT_NE(reused.body.find("Idempotency-Key"), std::string::npos) << reused.body;
+  const auto listed = Call(Method::kGet, "/v1/instances?tenant_id=" + tenant).Json();
+  EXPECT_EQ(listed["instances"].size(), 1U) << listed;
+  ASSERT_EQ(WaitOperation(first.Json()["operation"]["id"])["status"], "succeeded");
+}
+
 TEST_F(ProvisioningApi, OtherTenantsSeeNothing) {
   const auto mine = Tenant();
   const auto theirs = Tenant();

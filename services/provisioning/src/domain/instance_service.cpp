@@ -66,7 +66,8 @@ events::Event InstanceEventFor(const Instance& i, const std::string& verb,
 }
 
 Accepted InstanceService::Create(const auth::Identity& caller, const nlohmann::json& body,
-                                 const std::string& request_id) {
+                                 const std::string& request_id,
+                                 const std::optional<std::string>& idempotency_key) {
   json::Reader reader(body);
   std::vector<FieldViolation> problems;
   const auto tenant_request = reader.String("tenant_id", false, 1, 64);
@@ -129,6 +130,9 @@ Accepted InstanceService::Create(const auth::Identity& caller, const nlohmann::j
       EffectiveParameters(group ? group->parameters : engines::ParameterValues{},
                           validated.parameters);
   if (group) CheckEffective(validated.engine, effective, problems);
+  if (idempotency_key && (idempotency_key->empty() || idempotency_key->size() > 255)) {
+    problems.push_back({"Idempotency-Key", "must be 1-255 characters"});
+  }
   if (!problems.empty()) {
     throw Error(ErrorCode::kInvalidArgument, "the instance request is invalid",
                 std::move(problems));
@@ -170,8 +174,16 @@ Accepted InstanceService::Create(const auth::Identity& caller, const nlohmann::j
   operation.created_at = instance.created_at;
   operation.updated_at = instance.created_at;
 
-  repository_.CreateInstance(instance, operation,
-                             InstanceEventFor(instance, "provisioning", operation.id, request_id));
+  std::optional<CreateIdempotency> idempotency;
+  if (idempotency_key) {
+    idempotency = CreateIdempotency{*idempotency_key, caller.subject,
+                                    crypto::Sha256Hex(tenant_id + "\n" + body.dump())};
+  }
+  if (auto earlier = repository_.CreateInstance(
+          instance, operation,
+          InstanceEventFor(instance, "provisioning", operation.id, request_id), idempotency)) {
+    return {std::move(earlier->first), std::move(earlier->second), true};
+  }
   NotifyQueued();
   return {instance, operation};
 }

@@ -23,6 +23,7 @@ namespace dbaas::provisioning {
 struct Accepted {
   Instance instance;
   Operation operation;
+  bool replayed = false;  ///< an Idempotency-Key repeat: nothing new was made
 };
 
 /// The instance's administrator credentials (GET /v1/instances/{id}/credentials).
@@ -51,8 +52,11 @@ class InstanceService {
   /// "parameter_group" (id or name of a group of the same engine), "deletion_protection",
   /// "labels","tenant_id" (platform admins)}) and records the instance
   /// and its create operation. INVALID_ARGUMENT lists every problem; nothing is created then.
+  /// With an `idempotency_key` (the Idempotency-Key header), a repeat of the same request by
+  /// the same caller answers the first create's instance and operation (`replayed`).
   Accepted Create(const auth::Identity& caller, const nlohmann::json& body,
-                  const std::string& request_id);
+                  const std::string& request_id,
+                  const std::optional<std::string>& idempotency_key = std::nullopt);
   InstancePage List(const auth::Identity& caller, InstanceQuery query);
   Instance Get(const auth::Identity& caller, const std::string& id);
   /// PATCH: deletion_protection, labels and storage_gb change at once; size, parameters

@@ -86,7 +86,8 @@ http::Response InstanceHandlers::Sizes(const http::Request& req) const {
 
 http::Response InstanceHandlers::Create(const http::Request& req) const {
   const auto caller = callers_.Authenticate(req.Header("Authorization"));
-  const auto accepted = instances_.Create(caller, req.Json(), req.RequestId());
+  const auto accepted =
+      instances_.Create(caller, req.Json(), req.RequestId(), req.Header("Idempotency-Key"));
   auto response = http::Response::Accepted({{"operation", OperationToJson(accepted.operation)},
                             {"instance", InstanceToJson(accepted.instance)}});
   response.SetHeader("Location", "/v1/operations/" + accepted.operation.id);

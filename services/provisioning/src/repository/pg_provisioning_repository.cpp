@@ -114,9 +114,36 @@ void PgProvisioningRepository::UpsertTenantLimits(store::Tx& tx, const std::stri
        std::to_string(max_storage_gb)});
 }
 
-void PgProvisioningRepository::CreateInstance(const Instance& i, const Operation& operation,
-                                              const events::Event& event) {
+std::optional<std::pair<Instance, Operation>> PgProvisioningRepository::CreateInstance(
+    const Instance& i, const Operation& operation, const events::Event& event,
+    const std::optional<CreateIdempotency>& idempotency) {
+  std::optional<std::pair<Instance, Operation>> earlier;
   pool_.InTransaction([&](store::Tx& tx) {
+    if (idempotency) {
+      // Serialises creates with the same key, so the second one sees the first's instance.
+      tx.Exec("SELECT pg_advisory_xact_lock(hashtext($1))",
+              {i.tenant_id + "\n" + idempotency->caller + "\n" + idempotency->key});
+      auto rows = tx.Exec("SELECT " + InstanceColumns() +
+                              ", request_hash FROM instances WHERE tenant_id = $1 AND "
+                              "created_by = $2 AND idempotency_key = $3",
+                          {i.tenant_id, idempotency->caller, idempotency->key});
+      if (!rows.Empty()) {
+        if (rows[0].Optional("request_hash") != idempotency->request_hash) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      "Idempotency-Key was already used with a different request",
+                      {{"Idempotency-Key", "reused with different content"}},
+                      {"use a new Idempotency-Key for a different request"});
+        }
+        auto instance = InstanceFromRow(rows[0]);
+        auto ops = tx.Exec("SELECT " + OperationColumns() +
+                               " FROM operations WHERE target = $1 AND type = 'create' "
+                               "ORDER BY created_at LIMIT 1",
+                           {instance.id});
+        if (ops.Empty()) throw Error(ErrorCode::kInternal, "the earlier create has no operation");
+        earlier.emplace(std::move(instance), OperationFromRow(ops[0]));
+        return;
+      }
+    }
     auto limits = tx.Exec(
         "SELECT active, max_instances, max_storage_gb FROM tenant_limits WHERE tenant_id = $1 "
         "FOR UPDATE",
@@ -155,9 +182,10 @@ void PgProvisioningRepository::CreateInstance(const Instance& i, const Operation
       tx.Exec(
           "INSERT INTO instances (id, tenant_id, name, engine, version, size, storage_gb, "
           "parameters, deletion_protection, labels, status, created_at, updated_at, "
-          "parameter_group_id, parameter_group_version, effective_parameters) VALUES ($1, "
-          "$2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10::jsonb, $11, $12::timestamptz, "
-          "$12::timestamptz, $13, $14::integer, $15::jsonb)",
+          "parameter_group_id, parameter_group_version, effective_parameters, idempotency_key, "
+          "created_by, request_hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, "
+          "$10::jsonb, $11, $12::timestamptz, $12::timestamptz, $13, $14::integer, $15::jsonb, "
+          "$16, $17, $18)",
           {i.id, i.tenant_id, i.name, i.engine, i.version, i.size, std::to_string(i.storage_gb),
            nlohmann::json(i.parameters).dump(), i.deletion_protection ? "true" : "false",
            nlohmann::json(i.labels).dump(), i.status, FormatRfc3339(i.created_at),
@@ -165,7 +193,10 @@ void PgProvisioningRepository::CreateInstance(const Instance& i, const Operation
            i.parameter_group_version
                ? std::optional<std::string>(std::to_string(*i.parameter_group_version))
                : std::nullopt,
-           nlohmann::json(i.effective_parameters).dump()});
+           nlohmann::json(i.effective_parameters).dump(),
+           idempotency ? std::optional<std::string>(idempotency->key) : std::nullopt,
+           idempotency ? idempotency->caller : std::string(),
+           idempotency ? std::optional<std::string>(idempotency->request_hash) : std::nullopt});
     } catch (const Error& e) {
       if (e.Code() != ErrorCode::kAlreadyExists) throw;
       throw Error(ErrorCode::kAlreadyExists, "an instance named \"" + i.name + "\" exists",
@@ -174,6 +205,7 @@ void PgProvisioningRepository::CreateInstance(const Instance& i, const Operation
     InsertOperation(tx, operation);
     events::Enqueue(tx, event);
   });
+  return earlier;
 }
 
 std::optional<Instance> PgProvisioningRepository::FindInstance(const std::string& id) {

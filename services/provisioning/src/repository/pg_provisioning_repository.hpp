@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,13 @@ struct InstanceMetadata {
 /// Inserts `operation` in `tx` (shared with the parameter group repository).
 void InsertOperation(store::Tx& tx, const Operation& operation);
 
+/// An Idempotency-Key sent with a create, its caller and the request's fingerprint.
+struct CreateIdempotency {
+  std::string key;
+  std::string caller;
+  std::string request_hash;
+};
+
 class PgProvisioningRepository {
  public:
   explicit PgProvisioningRepository(store::Pool& pool) : pool_(pool) {}
@@ -75,8 +83,12 @@ class PgProvisioningRepository {
   /// Inserts a provisioning instance, its create operation and `event`, after checking the
   /// tenant's limits under a lock on its row: FAILED_PRECONDITION for an unknown or inactive
   /// tenant, RESOURCE_EXHAUSTED naming the limit, ALREADY_EXISTS for a taken name.
-  void CreateInstance(const Instance& instance, const Operation& operation,
-                      const events::Event& event);
+  /// With `idempotency`, a create already made by the same caller with the same key answers
+  /// that instance and its create operation (returned) instead of making another; the same key
+  /// with a different request is INVALID_ARGUMENT.
+  std::optional<std::pair<Instance, Operation>> CreateInstance(
+      const Instance& instance, const Operation& operation, const events::Event& event,
+      const std::optional<CreateIdempotency>& idempotency = std::nullopt);
   std::optional<Instance> FindInstance(const std::string& id);
   /// Applies `metadata` when the instance's revision is still `revision` (ABORTED otherwise,
   /// NOT_FOUND when gone); enqueues the event made from the result. With `operation` also
