@@ -16,40 +16,6 @@ namespace {
 constexpr int kMaxAttempts = 3;
 
 // Renews an operation's lease every third of it while `this` lives.
-class LeaseKeeper {
- public:
-  LeaseKeeper(PgBackupRepository& repository, std::string id, std::chrono::milliseconds lease)
-      : thread_([this, &repository, id = std::move(id), lease] {
-          std::unique_lock lock(mutex_);
-          while (!done_) {
-            if (wake_.wait_for(lock, lease / 3, [this] { return done_; })) break;
-            lock.unlock();
-            try {
-              repository.RenewLease(id, lease);
-            } catch (const std::exception& e) {
-              log::Warn("could not renew a backup operation's lease",
-                        {{"operation_id", id}, {"error", e.what()}});
-            }
-            lock.lock();
-          }
-        }) {}
-  ~LeaseKeeper() {
-    {
-      std::lock_guard lock(mutex_);
-      done_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
-  }
-  LeaseKeeper(const LeaseKeeper&) = delete;
-  LeaseKeeper& operator=(const LeaseKeeper&) = delete;
-
- private:
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool done_ = false;
-  std::thread thread_;
-};
 
 TimePoint Millis(TimePoint t) {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(t);
@@ -63,66 +29,19 @@ BackupRunner::BackupRunner(PgBackupRepository& repository, BackupExecutor& execu
       executor_(executor),
       targets_(targets),
       config_(config),
-      clock_(clock) {}
+      clock_(clock),
+      pool_("backup runner", config.workers, config.poll, [this] { return RunOnce(); }) {}
 
 BackupRunner::~BackupRunner() {
   Stop();
 }
 
-void BackupRunner::Start() {
-  std::lock_guard lock(mutex_);
-  if (running_) return;
-  running_ = true;
-  for (int i = 0; i < std::max(1, config_.workers); ++i) {
-    threads_.emplace_back([this] { Loop(); });
-  }
-}
-
-void BackupRunner::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    running_ = false;
-  }
-  wake_.notify_all();
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
-  }
-  threads_.clear();
-}
-
-void BackupRunner::Wake() {
-  {
-    std::lock_guard lock(mutex_);
-    ++wakeups_;
-  }
-  wake_.notify_one();
-}
-
-void BackupRunner::Loop() {
-  for (;;) {
-    std::uint64_t seen = 0;
-    {
-      std::lock_guard lock(mutex_);
-      if (!running_) return;
-      seen = wakeups_;
-    }
-    bool worked = false;
-    try {
-      worked = RunOnce();
-    } catch (const std::exception& e) {
-      log::Warn("backup runner could not claim work", {{"error", e.what()}});
-    }
-    if (!worked) {
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, config_.poll, [&] { return !running_ || wakeups_ != seen; });
-    }
-  }
-}
-
 bool BackupRunner::RunOnce() {
   auto operation = repository_.ClaimOperation(config_.lease);
   if (!operation) return false;
-  LeaseKeeper keeper(repository_, operation->id, config_.lease);
+  service::LeaseKeeper keeper(
+      [this, id = operation->id] { repository_.RenewLease(id, config_.lease); },
+      config_.lease / 3);
   Run(*operation);
   return true;
 }

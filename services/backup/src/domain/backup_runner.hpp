@@ -1,5 +1,7 @@
 #pragma once
 
+#include "dbaas/service/worker_pool.hpp"
+
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -37,26 +39,21 @@ class BackupRunner {
   BackupRunner(const BackupRunner&) = delete;
   BackupRunner& operator=(const BackupRunner&) = delete;
 
-  void Start();
-  void Stop();
+  void Start() { pool_.Start(); }
+  void Stop() { pool_.Stop(); }
   /// Claims and runs one operation; false when there was none.
   bool RunOnce();
-  void Wake();
+  void Wake() { pool_.Wake(); }
 
  private:
   void Run(const Operation& operation);
-  void Loop();
 
   PgBackupRepository& repository_;
   BackupExecutor& executor_;
   TargetSource& targets_;
   RunnerConfig config_;
   const Clock& clock_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool running_ = false;
-  std::uint64_t wakeups_ = 0;
-  std::vector<std::thread> threads_;
+  service::WorkerPool pool_;  // last: its threads use the members above
 };
 
 /// One scheduler pass at `now` (Property 10): every due, enabled schedule of a live instance

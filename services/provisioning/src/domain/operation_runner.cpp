@@ -13,42 +13,6 @@
 namespace dbaas::provisioning {
 namespace {
 
-// Renews an operation's lease every third of it while `this` lives.
-class LeaseKeeper {
- public:
-  LeaseKeeper(PgProvisioningRepository& repository, std::string id,
-              std::chrono::milliseconds lease)
-      : thread_([this, &repository, id = std::move(id), lease] {
-          std::unique_lock lock(mutex_);
-          while (!done_) {
-            if (wake_.wait_for(lock, lease / 3, [this] { return done_; })) break;
-            lock.unlock();
-            try {
-              repository.RenewLease(id, lease);
-            } catch (const std::exception& e) {
-              log::Warn("could not renew an operation's lease",
-                        {{"operation_id", id}, {"error", e.what()}});
-            }
-            lock.lock();
-          }
-        }) {}
-  ~LeaseKeeper() {
-    {
-      std::lock_guard lock(mutex_);
-      done_ = true;
-    }
-    wake_.notify_all();
-    thread_.join();
-  }
-  LeaseKeeper(const LeaseKeeper&) = delete;
-  LeaseKeeper& operator=(const LeaseKeeper&) = delete;
-
- private:
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool done_ = false;
-  std::thread thread_;
-};
 
 std::function<events::Event(const Instance&)> EventAs(const std::string& verb,
                                                       const Operation& operation) {
@@ -76,66 +40,23 @@ std::vector<std::string> Union(std::vector<std::string> a, const std::vector<std
 OperationRunner::OperationRunner(PgProvisioningRepository& repository,
                                  PgParameterGroupRepository& groups, runtime::Runtime& runtime,
                                  const crypto::KeyRing& keys, RunnerConfig config)
-    : repository_(repository), groups_(groups), runtime_(runtime), keys_(keys), config_(config) {}
+    : repository_(repository),
+      groups_(groups),
+      runtime_(runtime),
+      keys_(keys),
+      config_(config),
+      pool_("operation runner", config.workers, config.poll, [this] { return RunOnce(); }) {}
 
 OperationRunner::~OperationRunner() {
   Stop();
 }
 
-void OperationRunner::Start() {
-  std::lock_guard lock(mutex_);
-  if (running_) return;
-  running_ = true;
-  for (int i = 0; i < std::max(1, config_.workers); ++i) {
-    threads_.emplace_back([this] { Loop(); });
-  }
-}
-
-void OperationRunner::Stop() {
-  {
-    std::lock_guard lock(mutex_);
-    running_ = false;
-  }
-  wake_.notify_all();
-  for (auto& t : threads_) {
-    if (t.joinable()) t.join();
-  }
-  threads_.clear();
-}
-
-void OperationRunner::Wake() {
-  {
-    std::lock_guard lock(mutex_);
-    ++wakeups_;
-  }
-  wake_.notify_one();
-}
-
-void OperationRunner::Loop() {
-  for (;;) {
-    std::uint64_t seen = 0;
-    {
-      std::lock_guard lock(mutex_);
-      if (!running_) return;
-      seen = wakeups_;
-    }
-    bool worked = false;
-    try {
-      worked = RunOnce();
-    } catch (const std::exception& e) {
-      log::Warn("operation runner could not claim work", {{"error", e.what()}});
-    }
-    if (!worked) {
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, config_.poll, [&] { return !running_ || wakeups_ != seen; });
-    }
-  }
-}
-
 bool OperationRunner::RunOnce() {
   auto operation = repository_.ClaimOperation(config_.lease);
   if (!operation) return false;
-  LeaseKeeper keeper(repository_, operation->id, config_.lease);
+  service::LeaseKeeper keeper(
+      [this, id = operation->id] { repository_.RenewLease(id, config_.lease); },
+      config_.lease / 3);
   log::Info("operation started", {{"operation_id", operation->id},
                                   {"type", operation->type},
                                   {"instance_id", operation->target},

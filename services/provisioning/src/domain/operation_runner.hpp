@@ -1,5 +1,7 @@
 #pragma once
 
+#include "dbaas/service/worker_pool.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -43,17 +45,16 @@ class OperationRunner {
   OperationRunner(const OperationRunner&) = delete;
   OperationRunner& operator=(const OperationRunner&) = delete;
 
-  void Start();
+  void Start() { pool_.Start(); }
   /// Lets running operations finish their current runtime call, then joins.
-  void Stop();
+  void Stop() { pool_.Stop(); }
   /// Claims and runs one operation; false when there was none (tests).
   bool RunOnce();
   /// Tells an idle worker that an operation was just queued.
-  void Wake();
+  void Wake() { pool_.Wake(); }
 
  private:
   void Run(const Operation& operation);
-  void Loop();
   /// Applies the instance's effective parameters (its group's latest version overlaid by its
   /// own) with the runtime; `change` gets what was applied.
   void ApplyParameters(const Instance& instance, const Operation& operation,
@@ -65,11 +66,7 @@ class OperationRunner {
   runtime::Runtime& runtime_;
   const crypto::KeyRing& keys_;
   RunnerConfig config_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool running_ = false;
-  std::uint64_t wakeups_ = 0;  // bumped by Wake; an idle worker that sees it change looks again
-  std::vector<std::thread> threads_;
+  service::WorkerPool pool_;  // last: its threads use the members above
 };
 
 /// Compares every instance that should be running with the runtime's real health check and
