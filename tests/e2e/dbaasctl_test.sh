@@ -26,6 +26,7 @@ done
 [ -x "$ctl" ] || fail "tools/dbaasctl/dbaasctl is not built in $build_dir: build it first (ninja dbaasctl)"
 command -v jq >/dev/null || fail "jq is missing: apt-get install jq"
 [ -x "$pg_bin/psql" ] || fail "psql is missing: apt-get install postgresql-client-15"
+command -v mariadb >/dev/null || fail "the mariadb client is missing: apt-get install mariadb-client"
 
 state="$(mktemp -d "${TMPDIR:-/tmp}/dbaas-e2e-ctl.XXXXXX")"
 # PostgreSQL runs as an unprivileged user when we are root; it must be able to enter the dir.
@@ -268,6 +269,28 @@ expect_rc 0 "instance delete --wait"
 ctl instance get "$instance_id"
 expect_rc 3 "instance get after delete"
 echo "ok: deleted; get now exits 3"
+
+step "a MySQL instance: create --wait, then the mariadb client with its credentials, delete"
+ctl instance create e2e-my --engine mysql --size micro --storage-gb 10 --tenant e2e-ctl \
+  --wait --timeout 5m --output json
+expect_rc 0 "instance create --engine mysql --wait"
+my_id="$(jq -r .id "$out")"
+[ "$(jq -r .status "$out")" = running ] || fail "mysql instance is not running: $(cat "$out")"
+ctl instance credentials "$my_id" --output json
+expect_rc 0 "instance credentials (mysql)"
+my_uri="$(jq -r .uri "$out")"
+[[ "$my_uri" == mysql://* ]] || fail "mysql credentials give no mysql:// URI: $my_uri"
+jq -r .ca_pem "$out" >"$work/my-ca.pem"
+# host and port from the URI the API returned; the password only in the environment.
+hostport="${my_uri#*@}"; hostport="${hostport%%/*}"
+answer="$(MYSQL_PWD="$(jq -r .password "$out")" mariadb -h "${hostport%:*}" -P "${hostport##*:}" \
+  -u "$(jq -r .username "$out")" --ssl --ssl-ca="$work/my-ca.pem" --ssl-verify-server-cert \
+  -N -e 'SELECT 40 + 2')" || fail "mariadb could not connect to $my_id"
+[ "$answer" = 42 ] || fail "mariadb answered '$answer'"
+echo "ok: $my_id answered the mariadb client over verified TLS"
+ctl instance delete "$my_id" --wait --output json
+expect_rc 0 "instance delete --wait (mysql)"
+[ ! -e "$state/runtime/instances/$my_id" ] || fail "$my_id left files behind"
 
 step "logout"
 ctl logout
