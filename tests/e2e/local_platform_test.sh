@@ -233,10 +233,32 @@ if [ -n "$gateway_port" ]; then
     [ "$(jq -r .status <<<"$op")" = succeeded ] || fail "provisioning: create failed: $op"
     uri="$(api GET "/v1/instances/$instance_id/credentials" | jq -r .uri)"
     [ "$("$pg_bin/psql" "$uri" -XAtc 'SELECT 40 + 2')" = 42 ] || fail "provisioning: psql could not use $instance_id"
+    echo "ok: instance $instance_id created and answered psql over TLS"
+    if [ -x "$build_dir/services/backup/dbaas-backup" ]; then
+      step "backup: a full backup of it through the gateway, stored encrypted"
+      "$pg_bin/psql" "$uri" -XAtqc "CREATE TABLE e2e_fruit (name text); INSERT INTO e2e_fruit VALUES ('quince-e2e')"
+      body=""
+      for ((t = 0; t < 100; t++)); do  # backup hears of the instance through its events
+        body="$(api POST "/v1/instances/$instance_id/backups" '{"type":"full"}')"
+        jq -e '.operation.id' <<<"$body" >/dev/null 2>&1 && break
+        sleep 0.2
+      done
+      bop="$(jq -r '.operation.id // empty' <<<"$body")"
+      [[ "$bop" == opb_* ]] || fail "backup: create answered $body"
+      op="$(wait_op "$bop")"  # /v1/operations/opb_* reaches the backup service
+      [ "$(jq -r .status <<<"$op")" = succeeded ] || fail "backup: failed: $op"
+      backup="$(api GET "/v1/backups/$(jq -r .backup.id <<<"$body")")"
+      [ "$(jq -r .status <<<"$backup")" = available ] || fail "backup: not available: $backup"
+      [ "$(jq -r .encrypted <<<"$backup")" = true ] || fail "backup: not encrypted: $backup"
+      stored="$state/backups/$(jq -r .storage_location <<<"$backup")"
+      [ -s "$stored" ] || fail "backup: no stored object at $stored"
+      if grep -q quince-e2e "$stored"; then fail "backup: the stored object holds plaintext"; fi
+      echo "ok: full backup $(jq -r .id <<<"$backup") available, verified, $(jq -r .stored_bytes <<<"$backup") bytes encrypted"
+    fi
     op="$(wait_op "$(api DELETE "/v1/instances/$instance_id" | jq -r .operation.id)")"
     [ "$(jq -r .status <<<"$op")" = succeeded ] || fail "provisioning: delete failed: $op"
     [ ! -e "$state/runtime/instances/$instance_id" ] || fail "provisioning: $instance_id left files behind"
-    echo "ok: instance $instance_id created, answered psql over TLS, deleted without a trace"
+    echo "ok: instance $instance_id deleted without a trace"
   fi
 fi
 
