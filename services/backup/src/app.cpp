@@ -12,6 +12,9 @@
 #include "dbaas/service/periodic_worker.hpp"
 #include "domain/backup_runner.hpp"
 #include "domain/backup_service.hpp"
+#include "domain/capacity_monitor.hpp"
+#include "dbaas/events/outbox.hpp"
+#include "dbaas/metrics/registry.hpp"
 #include "executor/pipeline_executor.hpp"
 #include "storage/filesystem_store.hpp"
 #include "storage/s3_store.hpp"
@@ -37,6 +40,8 @@ struct Settings {
   std::string service_api_key;
   std::chrono::milliseconds scheduler_interval{30000};
   std::chrono::milliseconds retention_interval{600000};
+  double storage_alert_percent = 80;
+  std::chrono::milliseconds capacity_interval{60000};
 };
 
 Settings ReadSettings(ConfigReader& cfg) {
@@ -91,6 +96,12 @@ Settings ReadSettings(ConfigReader& cfg) {
   if (s.runner.lease < std::chrono::seconds(1)) {
     cfg.Fail("DBAAS_OPERATION_LEASE", "must be at least 1s");
   }
+  s.storage_alert_percent =
+      static_cast<double>(cfg.Int("DBAAS_BACKUP_STORAGE_ALERT_PERCENT", 80, 1, 100));
+  s.capacity_interval = cfg.Duration("DBAAS_BACKUP_CAPACITY_INTERVAL", s.capacity_interval);
+  if (s.capacity_interval < std::chrono::milliseconds(100)) {
+    cfg.Fail("DBAAS_BACKUP_CAPACITY_INTERVAL", "must be at least 100ms");
+  }
   s.scheduler_interval = cfg.Duration("DBAAS_BACKUP_SCHEDULER_INTERVAL", s.scheduler_interval);
   s.retention_interval = cfg.Duration("DBAAS_BACKUP_RETENTION_INTERVAL", s.retention_interval);
   if (s.scheduler_interval < std::chrono::milliseconds(100)) {
@@ -121,6 +132,10 @@ struct Components {
         repository(ctx.pool),
         store(MakeStore(settings)),
         executor(*store, ctx.master_keys, settings.executor),
+        capacity(*store, settings.storage_alert_percent,
+                 [this](const events::Event& e) {
+                   repository.InTransaction([&](store::Tx& tx) { events::Enqueue(tx, e); });
+                 }),
         targets(settings.provisioning_url, settings.service_api_key),
         callers(settings.callers, ctx.clock),
         backups(repository, executor, settings.service, ctx.clock),
@@ -137,6 +152,8 @@ struct Components {
   PgBackupRepository repository;
   std::unique_ptr<ObjectStore> store;
   PipelineExecutor executor;
+  CapacityMonitor capacity;
+  std::vector<metrics::CallbackHandle> gauges;
   ProvisioningClient targets;
   service::CallerVerifier callers;
   BackupService backups;
@@ -161,6 +178,23 @@ service::Definition Definition() {
     auto components = std::make_shared<Components>(ctx, std::move(settings));
     components->handlers.Register(ctx.router);
     auto* c = components.get();
+    // Backup storage use, for alert rules on top of the capacity events.
+    const auto last = [c](auto field) {
+      return [c, field] {
+        const auto capacity = c->capacity.Last();
+        return capacity ? field(*capacity) : 0.0;
+      };
+    };
+    c->gauges.push_back(ctx.metrics.CallbackGauge(
+        "dbaas_backup_storage_used_bytes", "Bytes of backups and archived logs in the store",
+        last([](const StoreCapacity& s) { return static_cast<double>(s.used_bytes); })));
+    c->gauges.push_back(ctx.metrics.CallbackGauge(
+        "dbaas_backup_storage_used_ratio",
+        "Used share of the backup store's space (filesystem or quota), 0-1",
+        last([](const StoreCapacity& s) { return UsedPercent(s).value_or(0) / 100.0; })));
+    ctx.workers.push_back(service::PeriodicWorker("backup-capacity",
+                                                  c->settings.capacity_interval,
+                                                  [c] { c->capacity.Check(); }));
     ctx.workers.push_back(service::Worker{"instance-events", [c] { c->instances.Start(); },
                                           [c] { c->instances.Stop(); }});
     ctx.workers.push_back(
