@@ -1279,6 +1279,9 @@ void LocalRuntime::Start(std::string_view id) {
     for (const auto& e : fs::directory_iterator(impl_->Dir(id) / "run", ec)) {
       if (e.path().filename().string().rfind(".s.PGSQL.", 0) == 0) fs::remove(e.path(), ec);
     }
+    // The current access rules, so an instance made by an older version gains what newer
+    // features need (e.g. replication for the admin: pg_basebackup, full backups).
+    impl_->WritePgHba(meta, false);
   }
   try {
     impl_->Launch(meta);

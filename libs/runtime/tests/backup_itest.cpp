@@ -198,6 +198,34 @@ void RoundTrip(Engine engine, BackupKind kind) {
 TEST(Backup, PostgresFullBackupRestoresEveryRowIntoANewInstance) {
   RoundTrip(Engine::kPostgresql, BackupKind::kFull);
 }
+// An instance made before full backups existed has no replication line in its pg_hba.conf;
+// its next start writes the current rules, and then pg_basebackup (a full backup) works.
+TEST(Backup, AnOlderPostgresInstanceTakesFullBackupsAfterItsNextStart) {
+  test::StateDir state(29000, 50);
+  LocalRuntime rt(state.Config());
+  const auto src = rt.Create(test::Spec("old", Engine::kPostgresql));
+  rt.Stop("old");
+  const auto hba = state.Config().state_dir / "instances" / "old" / "data" / "pg_hba.conf";
+  std::string rules;
+  {
+    std::ifstream in(hba);
+    for (std::string line; std::getline(in, line);) {
+      if (line.find("replication") == std::string::npos) rules += line + "\n";
+    }
+  }
+  std::ofstream(hba, std::ios::trunc) << rules;  // as an older version wrote it
+  rt.Start("old");
+  std::ifstream in(hba);
+  const std::string now((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(now.find("hostssl replication"), std::string::npos) << now;
+  std::size_t bytes = 0;
+  const auto info =
+      BackupToFile(rt, "old", src.admin_password, BackupKind::kFull, state.Path() / "b", &bytes);
+  EXPECT_GT(bytes, 1000000U);
+  EXPECT_FALSE(info.point.wal_start_lsn.empty());
+  rt.Delete("old");
+}
+
 TEST(Backup, PostgresLogicalBackupRestoresEveryRowIntoANewInstance) {
   RoundTrip(Engine::kPostgresql, BackupKind::kLogical);
 }
