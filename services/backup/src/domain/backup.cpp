@@ -70,20 +70,9 @@ std::string ScheduleEtag(const Schedule& s) {
 }
 
 nlohmann::json OperationToJson(const Operation& o) {
-  nlohmann::json error = nullptr;
-  if (o.error_code) error = {{"code", *o.error_code}, {"message", o.error_message.value_or("")}};
-  return {{"id", o.id},
-          {"type", o.type},
-          {"target", o.target},
-          {"instance_id", o.instance_id},
-          {"tenant_id", o.tenant_id},
-          {"status", o.status},
-          {"progress", o.progress},
-          {"step", o.step},
-          {"error", error},
-          {"attempts", o.attempts},
-          {"created_at", FormatRfc3339(o.created_at)},
-          {"updated_at", FormatRfc3339(o.updated_at)}};
+  auto json = service::OperationRecordToJson(o);
+  json["instance_id"] = o.instance_id;
+  return json;
 }
 
 }  // namespace dbaas::backup

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "dbaas/service/operation.hpp"
+
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -100,21 +102,9 @@ inline constexpr std::string_view kOpSucceeded = "succeeded";
 inline constexpr std::string_view kOpFailed = "failed";
 
 /// Long-running work: type "backup", target the backup id.
-struct Operation {
-  std::string id;
-  std::string tenant_id;
-  std::string type;
-  std::string target;
+struct Operation : service::OperationRecord {
+  /// The instance the backup is of (target is the backup).
   std::string instance_id;
-  std::string status;
-  int progress = 0;
-  std::string step;
-  std::optional<std::string> error_code;
-  std::optional<std::string> error_message;
-  std::string request_id;
-  int attempts = 0;
-  TimePoint created_at{};
-  TimePoint updated_at{};
 };
 
 nlohmann::json OperationToJson(const Operation& operation);

@@ -97,20 +97,8 @@ BackupRecord BackupFromRow(const store::Row& row) {
 
 Operation OperationFromRow(const store::Row& row) {
   Operation o;
-  o.id = row.Get("id");
-  o.tenant_id = row.Get("tenant_id");
-  o.type = row.Get("type");
-  o.target = row.Get("target");
+  service::ReadOperationRecord(row, o);
   o.instance_id = row.Get("instance_id");
-  o.status = row.Get("status");
-  o.progress = static_cast<int>(row.GetInt("progress"));
-  o.step = row.Get("step");
-  o.error_code = row.Optional("error_code");
-  o.error_message = row.Optional("error_message");
-  o.request_id = row.Get("request_id");
-  o.attempts = static_cast<int>(row.GetInt("attempts"));
-  o.created_at = Time(row, "created_at");
-  o.updated_at = Time(row, "updated_at");
   return o;
 }
 

@@ -39,22 +39,6 @@ std::string InstanceEtag(const Instance& instance) {
   return "\"r" + std::to_string(instance.revision) + "\"";
 }
 
-nlohmann::json OperationToJson(const Operation& o) {
-  nlohmann::json error = nullptr;
-  if (o.error_code) {
-    error = {{"code", *o.error_code}, {"message", o.error_message.value_or("")}};
-  }
-  return {{"id", o.id},
-          {"type", o.type},
-          {"target", o.target},
-          {"tenant_id", o.tenant_id},
-          {"status", o.status},
-          {"progress", o.progress},
-          {"step", o.step},
-          {"error", error},
-          {"attempts", o.attempts},
-          {"created_at", FormatRfc3339(o.created_at)},
-          {"updated_at", FormatRfc3339(o.updated_at)}};
-}
+nlohmann::json OperationToJson(const Operation& o) { return service::OperationRecordToJson(o); }
 
 }  // namespace dbaas::provisioning

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "dbaas/service/operation.hpp"
+
 #include <cstdint>
 #include <map>
 #include <nlohmann/json_fwd.hpp>
@@ -70,25 +72,10 @@ inline constexpr std::string_view kOpFailed = "failed";
 
 /// Long-running work on an instance ("create", "delete", "start", "stop", "restart",
 /// "update", "apply_parameters").
-struct Operation {
-  std::string id;
-  std::string tenant_id;
-  std::string type;
-  /// The instance id.
-  std::string target;
-  std::string status;
-  int progress = 0;
-  /// What it is doing now, e.g. "starting the server".
-  std::string step;
-  std::optional<std::string> error_code;
-  std::optional<std::string> error_message;
-  std::string request_id;
-  int attempts = 0;
+struct Operation : service::OperationRecord {
   /// What an "update" applies: {"size","parameters","parameter_group_id"}; "apply_parameters":
   /// {"parameter_group_id","version"}.
   std::string spec = "{}";
-  TimePoint created_at{};
-  TimePoint updated_at{};
 };
 
 nlohmann::json OperationToJson(const Operation& operation);

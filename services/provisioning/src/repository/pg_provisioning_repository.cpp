@@ -67,20 +67,8 @@ Instance InstanceFromRow(const store::Row& row) {
 
 Operation OperationFromRow(const store::Row& row) {
   Operation o;
-  o.id = row.Get("id");
-  o.tenant_id = row.Get("tenant_id");
-  o.type = row.Get("type");
-  o.target = row.Get("target");
-  o.status = row.Get("status");
-  o.progress = static_cast<int>(row.GetInt("progress"));
-  o.step = row.Get("step");
-  o.error_code = row.Optional("error_code");
-  o.error_message = row.Optional("error_message");
-  o.request_id = row.Get("request_id");
-  o.attempts = static_cast<int>(row.GetInt("attempts"));
+  service::ReadOperationRecord(row, o);
   o.spec = row.Get("spec");
-  o.created_at = Time(row, "created_at");
-  o.updated_at = Time(row, "updated_at");
   return o;
 }
 
