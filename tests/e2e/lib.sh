@@ -32,3 +32,42 @@ show_processes() {
     printf '  pid %s: %s\n' "$pid" "$(tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline")"
   done
 }
+
+# The EXIT trap of an e2e script: `trap 'cleanup_platform "$work"' EXIT`. Prints the tails of
+# the platform's logs when the script failed, stops the platform in $state ($down), kills what
+# is left of it, removes $state and the given paths, and exits with the script's status.
+cleanup_platform() {
+  local rc=$? pids f
+  if [ "$rc" -ne 0 ] && [ -d "$state/logs" ]; then
+    for f in "$state"/logs/*.log; do
+      [ -e "$f" ] || continue
+      case "$f" in */initdb.log | */build.log) continue ;; esac
+      printf '\n--- last lines of %s\n' "$f"
+      tail -n 25 "$f" || true
+    done
+  fi
+  "$down" --state-dir "$state" >/dev/null 2>&1 || true
+  mapfile -t pids < <(state_processes)
+  if [ ${#pids[@]} -gt 0 ]; then
+    echo "cleanup: killing leftovers of $state:"
+    show_processes "${pids[@]}"
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+  fi
+  rm -rf "$state" "$@"
+  exit "$rc"
+}
+
+# Ports: random, unused, distinct, below the usual ephemeral range.
+declare -A taken=()
+free_port() {
+  local p i
+  for ((i = 0; i < 200; i++)); do
+    p=$((20000 + RANDOM % 12000))
+    [ -z "${taken[$p]:-}" ] || continue
+    [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ] || continue
+    taken[$p]=1
+    printf '%s' "$p"
+    return 0
+  done
+  fail "no free port found"
+}

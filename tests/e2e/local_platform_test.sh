@@ -21,42 +21,7 @@ state="$(mktemp -d "${TMPDIR:-/tmp}/dbaas-e2e.XXXXXX")"
 chmod 0755 "$state"
 out="$(mktemp)"
 
-cleanup() {
-  local rc=$? pids
-  if [ "$rc" -ne 0 ] && [ -d "$state/logs" ]; then
-    for f in "$state"/logs/*.log; do
-      [ -e "$f" ] || continue
-      case "$f" in */initdb.log | */build.log) continue ;; esac
-      printf '\n--- last lines of %s\n' "$f"
-      tail -n 25 "$f" || true
-    done
-  fi
-  "$down" --state-dir "$state" >/dev/null 2>&1 || true
-  mapfile -t pids < <(state_processes)
-  if [ ${#pids[@]} -gt 0 ]; then
-    echo "cleanup: killing leftovers of $state:"
-    show_processes "${pids[@]}"
-    kill -KILL "${pids[@]}" 2>/dev/null || true
-  fi
-  rm -rf "$state" "$out"
-  exit "$rc"
-}
-trap cleanup EXIT
-
-# Ports: random, unused, distinct, below the usual ephemeral range.
-declare -A taken=()
-free_port() {
-  local p i
-  for ((i = 0; i < 200; i++)); do
-    p=$((20000 + RANDOM % 12000))
-    [ -z "${taken[$p]:-}" ] || continue
-    [ -z "$(ss -Hltn "sport = :$p" 2>/dev/null)" ] || continue
-    taken[$p]=1
-    printf '%s' "$p"
-    return 0
-  done
-  fail "no free port found"
-}
+trap 'cleanup_platform "$out"' EXIT
 
 export DBAAS_SKIP_INSTALL=1 DBAAS_READY_TIMEOUT="${DBAAS_READY_TIMEOUT:-60}"
 export DBAAS_ADMIN_PASSWORD="${DBAAS_ADMIN_PASSWORD:-e2e-Admin-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')}"
