@@ -57,7 +57,13 @@ struct MariaDbServer::Impl {
         throw std::runtime_error("testing: mariadbd exited during start-up; log " +
                                  log.string() + ":\n" + detail::Tail(log));
       }
-      if (detail::UnixAccepts(socket) && detail::TcpAccepts(port)) return;
+      // Ready once both listeners accept and the pid file is written (mariadbd may write it
+      // after it starts accepting; callers read it).
+      std::error_code ec;
+      if (detail::UnixAccepts(socket) && detail::TcpAccepts(port) &&
+          std::filesystem::file_size(dir / "mariadbd.pid", ec) > 0 && !ec) {
+        return;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     child.Stop(SIGKILL, std::chrono::milliseconds(0));
